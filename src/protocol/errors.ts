@@ -70,7 +70,7 @@ export class CodeError extends Error {
   }
 }
 
-/** Shorthand constructors with upstream's default messages. */
+/** Shorthand constructors with upstream's messages (openimsdk/tools errs, open-im-server servererrs). */
 export const errs = {
   internal: (detail = '') => new CodeError(ErrCode.ServerInternalError, 'ServerInternalError', detail),
   args: (detail = '') => new CodeError(ErrCode.ArgsError, 'ArgsError', detail),
@@ -84,7 +84,7 @@ export const errs = {
   tokenKicked: (detail = '') => new CodeError(ErrCode.TokenKickedError, 'TokenKickedError', detail),
   tokenNotExist: (detail = '') => new CodeError(ErrCode.TokenNotExistError, 'TokenNotExistError', detail),
   connOverMaxNum: (detail = '') => new CodeError(ErrCode.ConnOverMaxNumLimit, 'ConnOverMaxNumLimit', detail),
-  connArgs: (detail = '') => new CodeError(ErrCode.ConnArgsErr, 'ConnArgsErr', detail),
-  pushMsg: (detail = '') => new CodeError(ErrCode.PushMsgErr, 'PushMsgErr', detail),
-  iosBackgroundPush: (detail = '') => new CodeError(ErrCode.IOSBackgroundPushErr, 'IOSBackgroundPushErr', detail),
+  connArgs: (detail = '') => new CodeError(ErrCode.ConnArgsErr, 'args err, need token, sendID, platformID', detail),
+  pushMsg: (detail = '') => new CodeError(ErrCode.PushMsgErr, 'push msg err', detail),
+  iosBackgroundPush: (detail = '') => new CodeError(ErrCode.IOSBackgroundPushErr, 'ios background push err', detail),
 };

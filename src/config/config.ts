@@ -1,0 +1,152 @@
+/**
+ * Everything a gateway node (and the simulators `serve` starts beside it) is configured by.
+ * Defaults follow upstream's shipped config so that `msggw serve` with no flags behaves like a
+ * stock OpenIM msggateway, except that it listens on loopback and embeds its dependencies.
+ */
+export interface WebhookHook {
+  enable: boolean;
+  /** Seconds before the POST is abandoned. */
+  timeout: number;
+}
+
+export interface MsggwConfig {
+  /** Address the WebSocket, hub and metrics servers bind to. */
+  listenIP: string;
+  /** WebSocket long-connection port (0 = any free port). */
+  wsPort: number;
+  /** Hub gRPC port (openim.msggateway.msgGateway). */
+  hubPort: number;
+  /** Prometheus /metrics port; `metricsEnable: false` turns it off. */
+  metricsPort: number;
+  metricsEnable: boolean;
+  /** The IP registered in discovery; '' = first non-loopback IPv4 (or listenIP when that is loopback). */
+  registerIP: string;
+
+  websocketMaxConnNum: number;
+  /** Max length of the handshake request's parameters, as upstream's websocketMaxMsgLen. */
+  websocketMaxMsgLen: number;
+  /** Handshake timeout, seconds. */
+  websocketTimeout: number;
+  /** Largest accepted incoming frame, bytes (upstream maxMessageSize). */
+  maxFrameBytes: number;
+  /** Read deadline since the last frame/ping/pong, ms. */
+  readDeadlineMs: number;
+  /** Interval of server pings to Web clients, ms. */
+  webPingIntervalMs: number;
+  /** Frames a connection may have queued before it is closed as a slow consumer. */
+  writeQueueFrames: number;
+
+  secret: string;
+  adminUserIDs: string[];
+  multiLogin: { policy: number; maxNumOneEnd: number };
+  /** Token lifetime in days for tokens minted by the auth simulator. */
+  tokenExpireDays: number;
+
+  /** Redis URL (redis://host:port/db); undefined = embedded ioredis-mock. */
+  redisUrl?: string;
+
+  discovery: {
+    kind: 'standalone' | 'etcd';
+    etcdAddrs: string[];
+    rootDirectory: string;
+    username?: string;
+    password?: string;
+  };
+  /** Registered service names (discovery.yml rpcService). */
+  serviceNames: { auth: string; user: string; msg: string; push: string; messageGateway: string };
+
+  /** Addresses of real OpenIM services; a service left unset is found through discovery (the simulators register there). */
+  serviceAddrs: { auth?: string; user?: string; msg?: string; push?: string };
+  /** Start the embedded auth/user/msg/push simulators (default true). */
+  simulators: boolean;
+  /** Where the simulators listen (0 = free port). */
+  simulatorPorts: { auth: number; user: number; msg: number; push: number };
+  /** Groups the msg simulator knows from the start: groupID -> member user IDs. */
+  groups: Record<string, string[]>;
+
+  presence: {
+    /** Status reporter shards. */
+    workers: number;
+    /** Flush interval of merged status changes, ms. */
+    mergeIntervalMs: number;
+    /** Batch size that flushes at once. */
+    batchSize: number;
+    /** Re-report still-online users as online every this many ms (lease renewal). */
+    renewIntervalMs: number;
+  };
+  onlineCache: { slots: number; slotSize: number; expireMs: number };
+
+  webhooks: {
+    url: string;
+    afterUserOnline: WebhookHook;
+    afterUserOffline: WebhookHook;
+    afterUserKickOff: WebhookHook;
+    /** Pending webhook POSTs kept at most; more are dropped (and counted). */
+    queueSize: number;
+  };
+
+  /** Admin event stream token (for `msggw tui --attach`); '' = generated at start. */
+  adminToken: string;
+}
+
+/** Upstream-compatible defaults, with loopback binding for a dev harness. */
+export function defaultConfig(): MsggwConfig {
+  return {
+    listenIP: '127.0.0.1',
+    wsPort: 10001,
+    hubPort: 10140,
+    metricsPort: 12140,
+    metricsEnable: true,
+    registerIP: '',
+    websocketMaxConnNum: 100_000,
+    websocketMaxMsgLen: 4096,
+    websocketTimeout: 10,
+    maxFrameBytes: 51_200,
+    readDeadlineMs: 30_000,
+    webPingIntervalMs: 27_000,
+    writeQueueFrames: 256,
+    secret: 'openIM123',
+    adminUserIDs: ['imAdmin'],
+    multiLogin: { policy: 1, maxNumOneEnd: 30 },
+    tokenExpireDays: 90,
+    discovery: { kind: 'standalone', etcdAddrs: [], rootDirectory: 'openim' },
+    serviceNames: {
+      auth: 'auth-rpc-service',
+      user: 'user-rpc-service',
+      msg: 'msg-rpc-service',
+      push: 'push-rpc-service',
+      messageGateway: 'messagegateway-rpc-service',
+    },
+    serviceAddrs: {},
+    simulators: true,
+    simulatorPorts: { auth: 0, user: 0, msg: 0, push: 0 },
+    groups: {},
+    presence: { workers: 4, mergeIntervalMs: 1000, batchSize: 100, renewIntervalMs: 10 * 60_000 },
+    onlineCache: { slots: 1024, slotSize: 2048, expireMs: 15 * 60_000 },
+    webhooks: {
+      url: '',
+      afterUserOnline: { enable: false, timeout: 5 },
+      afterUserOffline: { enable: false, timeout: 5 },
+      afterUserKickOff: { enable: false, timeout: 5 },
+      queueSize: 10_000,
+    },
+    adminToken: '',
+  };
+}
+
+/** Deep-merges partial settings over a config (arrays and scalars replace). */
+export function mergeConfig(base: MsggwConfig, over: DeepPartial<MsggwConfig>): MsggwConfig {
+  return deepMerge(base, over) as MsggwConfig;
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+function deepMerge(a: unknown, b: unknown): unknown {
+  if (b === undefined) return a;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = deepMerge(out[k], v);
+    return out;
+  }
+  return b;
+}

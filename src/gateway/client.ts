@@ -1,0 +1,306 @@
+import type { WebSocket, RawData } from 'ws';
+import type { EnvelopeCodec } from '../protocol/codec.js';
+import { DecodeError } from '../protocol/codec.js';
+import { makeResp, type Req, type Resp } from '../protocol/envelope.js';
+import { gunzipFrame, gzipFrame } from '../protocol/gzip.js';
+import type { HandshakeArgs } from './handshake.js';
+
+/** Why a connection ended; shown in logs, events and metrics. */
+export type CloseReason =
+  | 'peer closed'
+  | 'socket error'
+  | 'read deadline exceeded'
+  | 'websocket write buffer full'
+  | 'inbound queue full'
+  | 'frame too large'
+  | 'undecodable frame'
+  | 'bad gzip'
+  | 'sendID mismatch'
+  | 'unknown reqIdentifier'
+  | 'bad text frame'
+  | 'kicked'
+  | 'logout'
+  | 'server shutdown';
+
+/** What a Client needs from the server that owns it. */
+export interface ClientOwner {
+  /** Handles one decoded request; resolves to the reply (or undefined to close without reply). */
+  handleRequest(client: Client, req: Req): Promise<Resp | undefined>;
+  /** Called exactly once when the connection ends, whatever the path. */
+  unregister(client: Client, reason: CloseReason, detail: string): void;
+  /** Counters and events (optional). */
+  onFrameIn?(client: Client, reqIdentifier: number): void;
+  onFrameOut?(client: Client, count: number): void;
+}
+
+export interface ClientOptions {
+  maxFrameBytes: number;
+  writeQueueFrames: number;
+  /** Gunzipped frames may not exceed this. */
+  maxInflatedBytes: number;
+}
+
+/** Thrown by a request handler when the request breaks the protocol: the connection is closed. */
+export class ProtocolViolation extends Error {
+  constructor(
+    readonly reason: CloseReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const CLIENT = Symbol('msggw.client');
+type WsWithClient = WebSocket & { [CLIENT]?: Client };
+
+/**
+ * One long connection: reads frames (gzip? -> decode -> owner.handleRequest), one at a time in
+ * arrival order as upstream does, and writes through a bounded queue that closes a slow
+ * consumer instead of growing memory.
+ */
+export class Client {
+  readonly userID: string;
+  readonly platformID: number;
+  readonly token: string;
+  readonly operationID: string;
+  readonly sdkType: 'go' | 'js';
+  readonly gzip: boolean;
+  readonly sdkVersion: string;
+  readonly connectedAt = Date.now();
+  background: boolean;
+  /** Last time any frame, ping or pong arrived (ms). */
+  lastSeen = Date.now();
+  /** Last server ping (Web clients only). */
+  lastPing = Date.now();
+  /** Frames handed to the socket and not yet flushed. */
+  pending = 0;
+  closed = false;
+  closeReason: CloseReason | undefined;
+  /** User IDs this connection watches (2005). */
+  readonly subscriptions = new Set<string>();
+  /** Index of the (codec, gzip) variant of this connection's frames: 0..3. */
+  readonly variant: number;
+
+  private readonly inbox: Buffer[] = [];
+  private busy = false;
+  private readonly onSent: (err?: Error) => void;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly connID: string,
+    readonly remoteAddr: string,
+    args: HandshakeArgs,
+    readonly codec: EnvelopeCodec,
+    private readonly owner: ClientOwner,
+    private readonly opts: ClientOptions,
+  ) {
+    this.userID = args.userID;
+    this.platformID = args.platformID;
+    this.token = args.token;
+    this.operationID = args.operationID;
+    this.sdkType = args.sdkType;
+    this.gzip = args.gzip;
+    this.sdkVersion = args.sdkVersion;
+    // Upstream resets the flag to false on connect; the 2004 request sets it.
+    this.background = false;
+    this.variant = frameVariant(args.sdkType, args.gzip);
+    this.onSent = (err?: Error) => {
+      this.pending--;
+      if (err) this.close('socket error', err.message);
+    };
+    (ws as WsWithClient)[CLIENT] = this;
+    ws.on('message', wsOnMessage);
+    ws.on('ping', wsOnAlive);
+    ws.on('pong', wsOnAlive);
+    ws.on('close', wsOnClose);
+    ws.on('error', wsOnError);
+  }
+
+  /** Depth of the write queue, for views. */
+  get queueDepth(): number {
+    return this.pending;
+  }
+
+  /** Encodes (and gzips) one envelope the way this connection expects. */
+  encode(resp: Resp): Buffer {
+    const raw = this.codec.encodeResp(resp);
+    return this.gzip ? gzipFrame(raw) : raw;
+  }
+
+  /** Sends one envelope. Returns false if the connection is closed or was just closed as a slow consumer. */
+  send(resp: Resp): boolean {
+    return this.sendFrame(this.encode(resp));
+  }
+
+  /** Queues an already encoded binary frame (shared between connections of the same variant). */
+  sendFrame(frame: Buffer): boolean {
+    if (this.closed) return false;
+    if (this.pending >= this.opts.writeQueueFrames) {
+      this.close('websocket write buffer full', `${this.pending} frames pending`);
+      return false;
+    }
+    this.pending++;
+    this.ws.send(frame, { binary: true }, this.onSent);
+    this.owner.onFrameOut?.(this, 1);
+    return true;
+  }
+
+  /** Sends the 2002 kick frame, then closes. */
+  kick(): void {
+    if (this.closed) return;
+    this.send(makeResp({ reqIdentifier: 2002 }));
+    this.close('kicked', 'kicked by another login');
+  }
+
+  /** Server heartbeat for Web clients. */
+  ping(): void {
+    if (this.closed) return;
+    this.lastPing = Date.now();
+    this.ws.ping();
+  }
+
+  /**
+   * Ends the connection once; queued frames still go out before the close frame, except when
+   * the peer is the problem (slow, silent, hostile), where the socket is dropped at once.
+   */
+  close(reason: CloseReason, detail = ''): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    this.inbox.length = 0;
+    const ws = this.ws;
+    if (reason === 'websocket write buffer full' || reason === 'read deadline exceeded' || reason === 'socket error') {
+      ws.terminate();
+    } else if (reason !== 'peer closed') {
+      ws.close(closeCode(reason), reason);
+      // Don't wait 30 s for a peer that never answers the close frame.
+      setTimeout(() => ws.terminate(), 2000).unref();
+    }
+    this.owner.unregister(this, reason, detail);
+  }
+
+  /** Drops the TCP connection without a close frame (for tests and the TUI's "abrupt disconnect"). */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  /** @internal called by the ws listeners below. */
+  received(data: RawData, isBinary: boolean): void {
+    this.lastSeen = Date.now();
+    if (this.closed) return;
+    const buf = toBuffer(data);
+    if (!isBinary) {
+      this.handleText(buf);
+      return;
+    }
+    if (this.inbox.length >= this.opts.writeQueueFrames) {
+      this.close('inbound queue full', 'client sends faster than its requests are answered');
+      return;
+    }
+    this.inbox.push(buf);
+    if (!this.busy) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.busy = true;
+    try {
+      let frame: Buffer | undefined;
+      while (!this.closed && (frame = this.inbox.shift()) !== undefined) {
+        await this.handleBinary(frame);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async handleBinary(frame: Buffer): Promise<void> {
+    let req: Req;
+    try {
+      const raw = this.gzip ? gunzipFrame(frame, this.opts.maxInflatedBytes) : frame;
+      req = this.codec.decodeReq(raw);
+    } catch (e) {
+      const gz = this.gzip && e instanceof DecodeError && /gzip|inflate|header|zlib/i.test(e.message);
+      this.close(gz ? 'bad gzip' : 'undecodable frame', (e as Error).message);
+      return;
+    }
+    this.owner.onFrameIn?.(this, req.reqIdentifier);
+    if (req.sendID !== this.userID) {
+      this.close('sendID mismatch', `conn userID ${this.userID} != req sendID ${req.sendID}`);
+      return;
+    }
+    let resp: Resp | undefined;
+    try {
+      resp = await this.owner.handleRequest(this, req);
+    } catch (e) {
+      // Downstream errors come back as replies; what reaches here breaks the protocol.
+      this.close(e instanceof ProtocolViolation ? e.reason : 'undecodable frame', (e as Error).message);
+      return;
+    }
+    if (resp) this.send(resp);
+    if (req.reqIdentifier === 2003) this.close('logout', `user logout, operationID ${req.operationID}`);
+  }
+
+  private handleText(buf: Buffer): void {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(buf.toString('utf8'));
+    } catch {
+      this.close('bad text frame', 'text frame is not JSON');
+      return;
+    }
+    const type = msg && typeof msg === 'object' ? (msg as { type?: unknown }).type : undefined;
+    if (type === 'pong') return;
+    if (type === 'ping') {
+      const body = (msg as { body?: unknown }).body;
+      this.ws.send(`{"type":"pong","body":${body === undefined ? 'null' : JSON.stringify(body)}}`);
+      return;
+    }
+    this.close('bad text frame', `not support message type ${String(type)}`);
+  }
+}
+
+/** 0: gob, 1: gob+gzip, 2: json, 3: json+gzip. */
+export function frameVariant(sdkType: 'go' | 'js', gzip: boolean): number {
+  return (sdkType === 'js' ? 2 : 0) + (gzip ? 1 : 0);
+}
+
+function closeCode(reason: CloseReason): number {
+  switch (reason) {
+    case 'frame too large':
+      return 1009;
+    case 'server shutdown':
+      return 1001;
+    case 'kicked':
+    case 'logout':
+      return 1000;
+    default:
+      return 1008;
+  }
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+// Named listeners shared by every connection (no closures per connection on the hot path).
+function wsOnMessage(this: WsWithClient, data: RawData, isBinary: boolean): void {
+  this[CLIENT]?.received(data, isBinary);
+}
+
+function wsOnAlive(this: WsWithClient): void {
+  const c = this[CLIENT];
+  if (c) c.lastSeen = Date.now();
+}
+
+function wsOnClose(this: WsWithClient): void {
+  this[CLIENT]?.close('peer closed');
+}
+
+function wsOnError(this: WsWithClient, err: Error): void {
+  const c = this[CLIENT];
+  if (!c) return;
+  const tooBig = /max payload|too big/i.test(err.message);
+  c.close(tooBig ? 'frame too large' : 'socket error', err.message);
+}

@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { CodeError, errs } from '../protocol/errors.js';
+import { isValidPlatform } from '../protocol/platforms.js';
+
+/** What a client says about itself when it connects (PROTOCOL.md section 2). */
+export interface HandshakeArgs {
+  token: string;
+  userID: string;
+  platformID: number;
+  operationID: string;
+  /** Both directions gzip every binary frame. */
+  gzip: boolean;
+  /** `go` = gob envelopes, `js` = JSON envelopes. */
+  sdkType: 'go' | 'js';
+  /** Report the handshake result as a text frame (browsers cannot read a failed upgrade). */
+  sendResponse: boolean;
+  background: boolean;
+  sdkVersion: string;
+}
+
+/**
+ * Parses the upgrade request's parameters, from the query string or from the base64url JSON in
+ * `v`, with upstream's checks and messages. Throws a CodeError (ConnArgsErr, or a plain error
+ * for a bad `isBackground`, as upstream) on failure.
+ */
+export function parseHandshake(url: URL, headers: IncomingMessage['headers']): HandshakeArgs {
+  const q = url.searchParams;
+  const v = q.get('v');
+  if (v) return parseJsonForm(v);
+  const platformRaw = q.get('platformID') ?? '';
+  const platformID = goAtoi(platformRaw);
+  if (platformID === undefined) throw errs.connArgs('platformID is not int');
+  let sendResponse = false;
+  const isMsgResp = q.get('isMsgResp');
+  if (isMsgResp) {
+    const b = goParseBool(isMsgResp);
+    if (b === undefined) throw errs.connArgs('isMsgResp is not bool');
+    sendResponse = b;
+  }
+  let compression = q.get('compression') ?? '';
+  if (!compression) compression = headerValue(headers, 'compression');
+  const background = goParseBool(q.get('isBackground') ?? '');
+  // Upstream returns strconv's own error here (not a CodeError), which becomes errCode 500.
+  if (background === undefined) {
+    throw new CodeError(500, `strconv.ParseBool: parsing ${JSON.stringify(q.get('isBackground') ?? '')}: invalid syntax`);
+  }
+  return check({
+    token: q.get('token') ?? '',
+    userID: q.get('sendID') ?? '',
+    platformID,
+    operationID: q.get('operationID') ?? '',
+    compression,
+    sdkType: q.get('sdkType') ?? '',
+    sendResponse,
+    background,
+    sdkVersion: q.get('sdkVersion') ?? '',
+  });
+}
+
+interface RawArgs {
+  token: string;
+  userID: string;
+  platformID: number;
+  operationID: string;
+  compression: string;
+  sdkType: string;
+  sendResponse: boolean;
+  background: boolean;
+  sdkVersion: string;
+}
+
+function parseJsonForm(v: string): HandshakeArgs {
+  // Go's RawURLEncoding: URL alphabet, no padding.
+  if (!/^[A-Za-z0-9_-]*$/.test(v) || v.length % 4 === 1) throw errs.connArgs('data is not base64');
+  let info: unknown;
+  try {
+    info = JSON.parse(Buffer.from(v, 'base64url').toString('utf8'));
+  } catch (e) {
+    throw errs.connArgs(`data is not json: ${(e as Error).message}`);
+  }
+  if (!info || typeof info !== 'object' || Array.isArray(info)) throw errs.connArgs('data is not json: not an object');
+  const o = info as Record<string, unknown>;
+  const str = (k: string): string => {
+    const x = o[k];
+    if (x === undefined || x === null) return '';
+    if (typeof x !== 'string') throw errs.connArgs(`data is not json: ${k} is not a string`);
+    return x;
+  };
+  const bool = (k: string): boolean => {
+    const x = o[k];
+    if (x === undefined || x === null) return false;
+    if (typeof x !== 'boolean') throw errs.connArgs(`data is not json: ${k} is not a bool`);
+    return x;
+  };
+  const p = o.platformID;
+  if (p !== undefined && p !== null && (typeof p !== 'number' || !Number.isInteger(p))) {
+    throw errs.connArgs('data is not json: platformID is not an int');
+  }
+  return check({
+    token: str('token'),
+    userID: str('userID'),
+    platformID: typeof p === 'number' ? p : 0,
+    operationID: str('operationID'),
+    compression: str('compression'),
+    sdkType: str('sdkType'),
+    sendResponse: bool('sendResponse'),
+    background: bool('background'),
+    sdkVersion: str('sdkVersion'),
+  });
+}
+
+function check(a: RawArgs): HandshakeArgs {
+  if (a.operationID === '') throw errs.connArgs('operationID is empty');
+  if (a.token === '') throw errs.connArgs('token is empty');
+  if (a.userID === '') throw errs.connArgs('sendID is empty');
+  if (!isValidPlatform(a.platformID)) throw errs.connArgs('platformID is invalid');
+  let sdkType: 'go' | 'js';
+  if (a.sdkType === '' || a.sdkType === 'go') sdkType = 'go';
+  else if (a.sdkType === 'js') sdkType = 'js';
+  else throw errs.connArgs('sdkType is invalid');
+  return {
+    token: a.token,
+    userID: a.userID,
+    platformID: a.platformID,
+    operationID: a.operationID,
+    gzip: a.compression === 'gzip',
+    sdkType,
+    sendResponse: a.sendResponse,
+    background: a.background,
+    sdkVersion: a.sdkVersion,
+  };
+}
+
+/** Go's strconv.Atoi: optional sign, decimal digits, fits 64 bits (we also require a safe integer). */
+function goAtoi(s: string): number | undefined {
+  if (!/^[+-]?\d+$/.test(s)) return undefined;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Go's strconv.ParseBool. */
+export function goParseBool(s: string): boolean | undefined {
+  switch (s) {
+    case '1': case 't': case 'T': case 'true': case 'TRUE': case 'True':
+      return true;
+    case '0': case 'f': case 'F': case 'false': case 'FALSE': case 'False':
+      return false;
+    default:
+      return undefined;
+  }
+}
+
+function headerValue(headers: IncomingMessage['headers'], name: string): string {
+  const h = headers[name];
+  return Array.isArray(h) ? (h[0] ?? '') : (h ?? '');
+}
+
+/**
+ * The remembered remote address: `ip:port`, plus `_<X-Forwarded-For>` when a proxy sent one.
+ * Node reports IPv6 peers without brackets; Go's RemoteAddr has them, so we add them.
+ */
+export function remoteAddrOf(req: IncomingMessage): { raw: string; remembered: string } {
+  const ip = req.socket.remoteAddress ?? '';
+  const raw = `${ip.includes(':') ? `[${ip}]` : ip}:${req.socket.remotePort ?? 0}`;
+  const fwd = headerValue(req.headers, 'x-forwarded-for');
+  return { raw, remembered: fwd ? `${raw}_${fwd}` : raw };
+}
+
+/** Upstream's connection ID: md5 hex of `remoteAddr + "_" + unixMillis`. */
+export function makeConnID(rawRemoteAddr: string, nowMs = Date.now()): string {
+  return createHash('md5').update(`${rawRemoteAddr}_${nowMs}`).digest('hex');
+}

@@ -1,0 +1,26 @@
+import { Redis } from 'ioredis';
+import RedisMock from 'ioredis-mock';
+
+/** The Redis client type the rest of the code uses (ioredis-mock is API compatible). */
+export type RedisClient = Redis;
+
+/**
+ * Opens a Redis connection: a real one for `url`, else the embedded ioredis-mock. Mock
+ * instances created with the same `mockKey` share data and pub/sub, like clients of one server.
+ */
+export function connectRedis(url: string | undefined, opts: { mockKey?: number } = {}): RedisClient {
+  if (url) {
+    return new Redis(url, {
+      // Keep retrying forever with a capped backoff: a Redis restart must not kill the gateway.
+      retryStrategy: (times) => Math.min(times * 100, 2000),
+      maxRetriesPerRequest: 3,
+      lazyConnect: false,
+    });
+  }
+  return new RedisMock({ port: opts.mockKey ?? 6379 }) as unknown as Redis;
+}
+
+/** Whether this client is the embedded mock (for messages to the user). */
+export function isMock(client: RedisClient): boolean {
+  return client instanceof (RedisMock as unknown as typeof Redis);
+}

@@ -1,0 +1,106 @@
+import { Metadata, status as GrpcStatus, type ServiceError, type StatusObject } from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
+import { CodeError, ErrCode } from '../protocol/errors.js';
+
+/**
+ * CodeError <-> gRPC status, as OpenIM's interceptors do it: the gRPC status code IS the OpenIM
+ * code, the message is the error text, and `grpc-status-details-bin` carries a google.rpc.Status
+ * whose first detail is an `openim.errinfo.ErrorInfo{path, warp[], cause}`.
+ */
+
+// google.rpc.Status and Any are Google's well-known types; ErrorInfo mirrors openim.errinfo.
+const detailRoot = protobuf.Root.fromJSON({
+  nested: {
+    google: {
+      nested: {
+        rpc: {
+          nested: {
+            Status: {
+              fields: {
+                code: { type: 'int32', id: 1 },
+                message: { type: 'string', id: 2 },
+                details: { rule: 'repeated', type: 'google.protobuf.Any', id: 3 },
+              },
+            },
+          },
+        },
+        protobuf: {
+          nested: { Any: { fields: { type_url: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } } },
+        },
+      },
+    },
+    openim: {
+      nested: {
+        errinfo: {
+          nested: {
+            ErrorInfo: {
+              fields: {
+                path: { type: 'string', id: 1 },
+                warp: { rule: 'repeated', type: 'string', id: 2 },
+                cause: { type: 'string', id: 3 },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+});
+const StatusType = detailRoot.lookupType('google.rpc.Status');
+const ErrorInfoType = detailRoot.lookupType('openim.errinfo.ErrorInfo');
+const ERROR_INFO_URL = 'type.googleapis.com/openim.errinfo.ErrorInfo';
+const DETAILS_KEY = 'grpc-status-details-bin';
+
+interface ErrorInfo {
+  path: string;
+  warp: string[];
+  cause: string;
+}
+
+/** Turns any thrown value into the status a handler reports (non-CodeErrors become 500). */
+export function toServiceError(e: unknown, path = ''): Partial<StatusObject> & { code: number; details: string } {
+  const ce = e instanceof CodeError ? e : new CodeError(ErrCode.ServerInternalError, 'ServerInternalError', errorText(e));
+  // gRPC codes must be positive 32-bit values; upstream maps anything else to 500 as well.
+  const code = ce.code > 0 && ce.code <= 0xffffffff ? ce.code : ErrCode.ServerInternalError;
+  const info = ErrorInfoType.create({ path, warp: [], cause: ce.detail || ce.message });
+  const st = StatusType.encode(
+    StatusType.create({
+      code,
+      message: ce.message,
+      details: [{ type_url: ERROR_INFO_URL, value: ErrorInfoType.encode(info).finish() }],
+    }),
+  ).finish();
+  const metadata = new Metadata();
+  metadata.set(DETAILS_KEY, Buffer.from(st));
+  return { code, details: ce.message, metadata };
+}
+
+/** Turns a failed call's error back into a CodeError (the client interceptor's half). */
+export function fromServiceError(e: unknown): CodeError {
+  if (e instanceof CodeError) return e;
+  const se = e as Partial<ServiceError> | undefined;
+  if (!se || typeof se.code !== 'number') return new CodeError(ErrCode.ServerInternalError, 'ServerInternalError', errorText(e));
+  if (se.code === GrpcStatus.OK) return new CodeError(ErrCode.ServerInternalError, 'ServerInternalError', se.details ?? '');
+  const message = se.details ?? '';
+  // Transport failures (unavailable, deadline...) keep their gRPC code, so callers can tell them apart.
+  const detail = readErrorInfo(se.metadata);
+  if (detail) return new CodeError(se.code, message, detail.warp.join('->') + detail.cause);
+  return new CodeError(se.code, message);
+}
+
+function readErrorInfo(md: Metadata | undefined): ErrorInfo | undefined {
+  const raw = md?.get(DETAILS_KEY)[0];
+  if (!raw || typeof raw === 'string') return undefined;
+  try {
+    const st = StatusType.toObject(StatusType.decode(raw), { arrays: true }) as { details: { type_url: string; value: Uint8Array }[] };
+    const first = st.details[0];
+    if (!first || first.type_url !== ERROR_INFO_URL) return undefined;
+    return ErrorInfoType.toObject(ErrorInfoType.decode(first.value), { arrays: true, defaults: true }) as ErrorInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
