@@ -1,7 +1,9 @@
-import { credentials, type Client, type ServiceClientConstructor, type CallOptions } from '@grpc/grpc-js';
+import { Client, credentials, type CallOptions } from '@grpc/grpc-js';
+import type { Init } from '../protocol/pb-types.js';
 import { type RpcContext, contextToMetadata } from './context.js';
-import { fromServiceError } from './status.js';
 import type { RpcObserver } from './server.js';
+import { callRaw, type GrpcService, type Methods } from './services.js';
+import { fromServiceError } from './status.js';
 
 /** Per-call options. */
 export interface CallOpts {
@@ -9,44 +11,52 @@ export interface CallOpts {
   timeoutMs?: number;
 }
 
-/** A typed unary method: request and context in, reply out, CodeError on failure. */
-export type UnaryMethod<Req, Res> = (req: Req, ctx: RpcContext, opts?: CallOpts) => Promise<Res>;
-
-/** A client whose methods are named as in the service definition. */
-export type RpcClient<M> = { [K in keyof M]: M[K] } & { close(): void; readonly address: string };
+/** A client: one promise method per RPC taking the request and the call's context; failures are CodeErrors. */
+export type RpcClient<M extends Methods<M>> = {
+  [K in keyof M]: (req: Init<M[K]['request']>, ctx: RpcContext, opts?: CallOpts) => Promise<M[K]['response']>;
+} & {
+  readonly address: string;
+  /** Sends already encoded request bytes and returns the reply bytes (pass-through forwarding). */
+  raw(method: keyof M & string, request: Uint8Array, ctx: RpcContext, opts?: CallOpts): Promise<Buffer>;
+  close(): void;
+};
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
- * Creates a client for one address with OpenIM's client-interceptor semantics: the context
- * travels as metadata, failures come back as CodeError (code = gRPC status code, detail from
- * ErrorInfo), non-status failures as ServerInternalError.
+ * A client for one address with OpenIM's client-interceptor semantics: the context travels as
+ * metadata, failures come back as CodeError (code = gRPC status code, detail from ErrorInfo),
+ * non-status failures as ServerInternalError 500.
  */
-export function createClient<M>(
-  Ctor: ServiceClientConstructor,
-  address: string,
-  observer?: RpcObserver,
-): RpcClient<M> {
-  const raw: Client = new Ctor(address, credentials.createInsecure(), {
+export function createClient<M extends Methods<M>>(svc: GrpcService<M>, address: string, observer?: RpcObserver): RpcClient<M> {
+  const grpcClient = new Client(address, credentials.createInsecure(), {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
   });
+  const options = (opts?: CallOpts): CallOptions => ({ deadline: Date.now() + (opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
   const out: Record<string, unknown> = {
     address,
-    close: () => raw.close(),
+    close: () => grpcClient.close(),
+    raw: async (method: string, request: Uint8Array, ctx: RpcContext, opts?: CallOpts) => {
+      const path = svc.paths[method as keyof M];
+      const started = performance.now();
+      try {
+        const r = await callRaw(grpcClient, path, request, { metadata: contextToMetadata(ctx), callOptions: options(opts) });
+        observer?.({ name: method, path, code: 0, ms: performance.now() - started });
+        return r;
+      } catch (e) {
+        const ce = fromServiceError(e);
+        observer?.({ name: method, path, code: ce.code, ms: performance.now() - started });
+        throw ce;
+      }
+    },
   };
-  for (const [name, def] of Object.entries(Ctor.service)) {
-    const fn = (raw as unknown as Record<string, Function>)[name]!.bind(raw) as (
-      req: unknown,
-      md: ReturnType<typeof contextToMetadata>,
-      options: CallOptions,
-      cb: (err: unknown, res: unknown) => void,
-    ) => void;
+  for (const name of svc.methods) {
+    const def = svc.definition[name]!;
     out[name] = (req: unknown, ctx: RpcContext, opts?: CallOpts) =>
       new Promise((resolve, reject) => {
         const started = performance.now();
-        const deadline = Date.now() + (opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-        fn(req, contextToMetadata(ctx), { deadline }, (err, res) => {
+        grpcClient.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, req, contextToMetadata(ctx), options(opts), (err, res) => {
           if (err) {
             const ce = fromServiceError(err);
             observer?.({ name, path: def.path, code: ce.code, ms: performance.now() - started });

@@ -1,14 +1,14 @@
-import type { ServiceClientConstructor } from '@grpc/grpc-js';
 import type { Discovery } from '../discovery/discovery.js';
 import { errs } from '../protocol/errors.js';
 import { createClient, type RpcClient } from './client.js';
 import type { RpcObserver } from './server.js';
+import type { GrpcService, Methods } from './services.js';
 
 /**
  * Clients for one named service, kept in step with discovery (or pinned to fixed addresses):
  * `pick()` for a call to any instance, `all()` to reach every instance (push to every gateway).
  */
-export class ServicePool<M> {
+export class ServicePool<M extends Methods<M>> {
   private clients = new Map<string, RpcClient<M>>();
   private order: string[] = [];
   private next = 0;
@@ -16,7 +16,7 @@ export class ServicePool<M> {
   private ready: Promise<void>;
 
   constructor(
-    private readonly Ctor: ServiceClientConstructor,
+    private readonly svc: GrpcService<M>,
     readonly serviceName: string,
     source: { discovery: Discovery } | { addrs: string[] },
     private readonly observer?: RpcObserver,
@@ -76,7 +76,7 @@ export class ServicePool<M> {
         this.clients.delete(addr);
       }
     }
-    for (const addr of want) if (!this.clients.has(addr)) this.clients.set(addr, createClient<M>(this.Ctor, addr, this.observer));
+    for (const addr of want) if (!this.clients.has(addr)) this.clients.set(addr, createClient(this.svc, addr, this.observer));
     this.order = [...want].sort();
   }
 }

@@ -1,12 +1,7 @@
-import type {
-  Metadata,
-  sendUnaryData,
-  ServerUnaryCall,
-  ServiceDefinition,
-  UntypedServiceImplementation,
-} from '@grpc/grpc-js';
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { status as GrpcStatus, type Metadata, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Init } from '../protocol/pb-types.js';
 import { type RpcContext, metadataToContext } from './context.js';
+import type { GrpcService, Methods } from './services.js';
 import { toServiceError } from './status.js';
 
 /** What a handler sees besides its request. */
@@ -18,26 +13,29 @@ export interface CallInfo {
   metadata: Metadata;
 }
 
-/** A unary handler: return the reply or throw a CodeError; anything else thrown becomes 500. */
-export type UnaryHandler<Req, Res> = (req: Req, ctx: RpcContext, call: CallInfo) => Promise<Res> | Res;
+/** Handlers of a service: request, context and call in; reply out, or throw a CodeError (anything else becomes 500). */
+export type RpcHandlers<M extends Methods<M>> = {
+  [K in keyof M]: (req: M[K]['request'], ctx: RpcContext, call: CallInfo) => Init<M[K]['response']> | Promise<Init<M[K]['response']>>;
+};
 
 /** Told about every finished call (feeds `rpc_count{name,path,code}`). */
 export type RpcObserver = (event: { name: string; path: string; code: number; ms: number }) => void;
 
 /**
- * Wraps plain async handlers into a grpc-js service implementation with OpenIM's server
- * interceptor semantics: operationID required (ArgsError 1001), metadata -> RpcContext,
- * thrown errors -> status carrying the OpenIM code and an ErrorInfo detail.
+ * Wraps plain async handlers into a grpc-js implementation with OpenIM's server interceptor
+ * semantics: operationID required (ArgsError 1001), metadata -> RpcContext, thrown errors ->
+ * status carrying the OpenIM code plus an ErrorInfo detail. Methods without a handler answer
+ * UNIMPLEMENTED.
  */
-export function implement<H extends { [method: string]: UnaryHandler<never, unknown> }>(
-  definition: ServiceDefinition,
-  handlers: Partial<H>,
+export function implement<M extends Methods<M>>(
+  svc: GrpcService<M>,
+  handlers: Partial<RpcHandlers<M>>,
   observer?: RpcObserver,
 ): UntypedServiceImplementation {
   const impl: UntypedServiceImplementation = {};
-  for (const [name, method] of Object.entries(definition)) {
-    const handler = handlers[name] as UnaryHandler<unknown, unknown> | undefined;
-    const path = method.path;
+  for (const name of svc.methods) {
+    const handler = handlers[name] as ((req: unknown, ctx: RpcContext, call: CallInfo) => unknown) | undefined;
+    const path = svc.paths[name];
     impl[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const started = performance.now();
       const done = (code: number) => observer?.({ name, path, code, ms: performance.now() - started });
@@ -55,15 +53,15 @@ export function implement<H extends { [method: string]: UnaryHandler<never, unkn
         done(se.code);
         return;
       }
-      const deadline = call.getDeadline();
       const info: CallInfo = { path, metadata: call.metadata };
+      const deadline = call.getDeadline();
       if (deadline instanceof Date) info.deadline = deadline;
       else if (typeof deadline === 'number' && Number.isFinite(deadline)) info.deadline = new Date(deadline);
       Promise.resolve()
         .then(() => handler(call.request, ctx, info))
         .then(
           (reply) => {
-            callback(null, reply);
+            callback(null, reply ?? {});
             done(0);
           },
           (e: unknown) => {

@@ -12,18 +12,8 @@
  *   openim.msg.msg                /openim.msg.msg/SendMsg ...
  *   openim.push.PushMsgService    /openim.push.PushMsgService/DelUserPushToken ...
  *
- * @example Serve the hub:
- * const server = new grpc.Server();
- * addService(server, msgGatewayService, {
- *   async SuperGroupOnlineBatchPushOneMsg(req, call) { return { singlePushResult: [] }; },
- *   ... // every method of msgGateway
- * });
- *
- * @example Call auth:
- * const auth = createClient(authService, '127.0.0.1:10160');
- * const md = new grpc.Metadata(); md.set('operationID', 'op1');
- * const { userID, platformID } = await auth.parseToken({ token }, { metadata: md });
- * auth.close();
+ * Serving and calling with OpenIM's interceptor semantics (operationID, CodeError <-> status)
+ * lives in ./server.ts (`implement`) and ./client.ts (`createClient`).
  */
 import * as grpc from '@grpc/grpc-js';
 import { listServices, messageCodec } from '../protocol/pb.js';
@@ -35,8 +25,6 @@ import type {
   MsgMethods,
   PushMsgServiceMethods,
   ServiceMethods,
-  UnaryClient,
-  UnaryHandlers,
   UserMethods,
 } from '../protocol/pb-types.js';
 
@@ -51,10 +39,7 @@ export type {
 /** A method map: method name -> request/response/path (see ServiceMethods in pb-types.ts). */
 export type Methods<M> = { [K in keyof M]: MethodSpec };
 
-/** What each server handler gets besides the request: the grpc-js call (metadata, peer, deadline, `cancelled`). */
-export type RpcCall = grpc.ServerUnaryCall<unknown, unknown>;
-
-/** Per-call options of the promise clients. */
+/** Per-call options of raw calls. */
 export interface RpcCallOptions {
   /** Request metadata (OpenIM needs at least `operationID`). */
   metadata?: grpc.Metadata;
@@ -63,17 +48,6 @@ export interface RpcCallOptions {
   /** Any other grpc-js call option. */
   callOptions?: grpc.CallOptions;
 }
-
-/** Server handlers of a service, taking the gRPC call as context. */
-export type GrpcHandlers<M extends Methods<M>> = UnaryHandlers<M, RpcCall>;
-
-/** Promise client of a service (one async function per method) plus its underlying channel. */
-export type GrpcClient<M extends Methods<M>> = UnaryClient<M, RpcCallOptions> & {
-  /** The grpc-js client (for waitForReady, getChannel...). */
-  readonly grpcClient: grpc.Client;
-  /** Closes the channel. */
-  close(): void;
-};
 
 /** One gRPC service: its name, definition for `server.addService`, client constructor and method paths. */
 export interface GrpcService<M extends Methods<M>> {
@@ -138,83 +112,6 @@ export const grpcServices = {
   push: pushService,
 } as const;
 
-/** OpenIM's ServerInternalError code: what upstream's server interceptor reports for errors that carry no code. */
-// grpc-js types `code` as its Status enum, but any uint32 travels (upstream uses OpenIM codes).
-const SERVER_INTERNAL_ERROR = 500 as grpc.status;
-
-/**
- * Turns anything a handler threw into a grpc-js status: an object with a numeric `code`
- * passes through with its `details` (or `message`) and `metadata`; anything else becomes
- * code 500 (OpenIM ServerInternalError) with the error's message.
- */
-export function toServerStatus(err: unknown): Partial<grpc.StatusObject> {
-  if (err !== null && typeof err === 'object') {
-    const e = err as { code?: unknown; details?: unknown; message?: unknown; metadata?: unknown };
-    if (typeof e.code === 'number') {
-      const out: Partial<grpc.StatusObject> = {
-        code: e.code,
-        details: typeof e.details === 'string' ? e.details : typeof e.message === 'string' ? e.message : '',
-      };
-      if (e.metadata instanceof grpc.Metadata) out.metadata = e.metadata;
-      return out;
-    }
-  }
-  return { code: SERVER_INTERNAL_ERROR, details: err instanceof Error ? err.message : String(err) };
-}
-
-/**
- * Adapts promise-returning handlers to grpc-js' callback implementation. Every method of the
- * service must be handled (the handler type requires them all).
- */
-export function implement<M extends Methods<M>>(svc: GrpcService<M>, handlers: GrpcHandlers<M>): grpc.UntypedServiceImplementation {
-  const impl: grpc.UntypedServiceImplementation = {};
-  for (const name of svc.methods) {
-    const handler = handlers[name] as (req: unknown, call: RpcCall) => unknown;
-    if (typeof handler !== 'function') throw new Error(`${svc.name}: no handler for ${name}`);
-    const unary: grpc.handleUnaryCall<unknown, unknown> = (call, callback) => {
-      Promise.resolve()
-        .then(() => handler(call.request, call))
-        .then(
-          (resp) => callback(null, resp ?? {}),
-          (err: unknown) => callback(toServerStatus(err)),
-        );
-    };
-    impl[name] = unary;
-  }
-  return impl;
-}
-
-/** Registers `handlers` for `svc` on a grpc-js server. */
-export function addService<M extends Methods<M>>(server: grpc.Server, svc: GrpcService<M>, handlers: GrpcHandlers<M>): void {
-  server.addService(svc.definition, implement(svc, handlers));
-}
-
-/**
- * Promise methods over an existing grpc-js client (any client on a channel to the service).
- * Rejections are grpc-js ServiceErrors (`code`, `details`, `metadata`).
- */
-export function wrapClient<M extends Methods<M>>(svc: GrpcService<M>, client: grpc.Client): UnaryClient<M, RpcCallOptions> {
-  const out: Record<string, (req: unknown, opts?: RpcCallOptions) => Promise<unknown>> = {};
-  for (const name of svc.methods) {
-    const def = svc.definition[name] as grpc.MethodDefinition<unknown, unknown>;
-    out[name] = (req, opts) =>
-      new Promise((resolve, reject) => {
-        const options: grpc.CallOptions = { ...opts?.callOptions };
-        if (opts?.deadline !== undefined) options.deadline = opts.deadline;
-        client.makeUnaryRequest(
-          def.path,
-          def.requestSerialize,
-          def.responseDeserialize,
-          req,
-          opts?.metadata ?? new grpc.Metadata(),
-          options,
-          (err, resp) => (err ? reject(err) : resolve(resp)),
-        );
-      });
-  }
-  return out as UnaryClient<M, RpcCallOptions>;
-}
-
 const passBytes = (b: Buffer): Buffer => b;
 
 /**
@@ -232,15 +129,4 @@ export function callRaw(client: grpc.Client, path: string, request: Uint8Array, 
       err ? reject(err) : resolve(resp ?? Buffer.alloc(0)),
     );
   });
-}
-
-/** Opens a channel to `address` (`host:port`, insecure unless credentials are given) and returns a promise client. */
-export function createClient<M extends Methods<M>>(
-  svc: GrpcService<M>,
-  address: string,
-  opts: { credentials?: grpc.ChannelCredentials; channelOptions?: grpc.ChannelOptions } = {},
-): GrpcClient<M> {
-  const grpcClient = new grpc.Client(address, opts.credentials ?? grpc.credentials.createInsecure(), opts.channelOptions);
-  const methods = wrapClient(svc, grpcClient);
-  return Object.assign(methods, { grpcClient, close: () => grpcClient.close() }) as GrpcClient<M>;
 }

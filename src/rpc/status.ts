@@ -1,14 +1,15 @@
 import { Metadata, status as GrpcStatus, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { CodeError, ErrCode } from '../protocol/errors.js';
+import { pb } from '../protocol/pb.js';
 
 /**
  * CodeError <-> gRPC status, as OpenIM's interceptors do it: the gRPC status code IS the OpenIM
  * code, the message is the error text, and `grpc-status-details-bin` carries a google.rpc.Status
- * whose first detail is an `openim.errinfo.ErrorInfo{path, warp[], cause}`.
+ * whose first detail is an `openim.protobuf.ErrorInfo{path, cause, ...}`.
  */
 
-// google.rpc.Status and Any are Google's well-known types; ErrorInfo mirrors openim.errinfo.
+// google.rpc.Status and Any are Google's well-known types (not among OpenIM's protos).
 const detailRoot = protobuf.Root.fromJSON({
   nested: {
     google: {
@@ -29,45 +30,25 @@ const detailRoot = protobuf.Root.fromJSON({
         },
       },
     },
-    openim: {
-      nested: {
-        errinfo: {
-          nested: {
-            ErrorInfo: {
-              fields: {
-                path: { type: 'string', id: 1 },
-                warp: { rule: 'repeated', type: 'string', id: 2 },
-                cause: { type: 'string', id: 3 },
-              },
-            },
-          },
-        },
-      },
-    },
   },
 });
 const StatusType = detailRoot.lookupType('google.rpc.Status');
-const ErrorInfoType = detailRoot.lookupType('openim.errinfo.ErrorInfo');
-const ERROR_INFO_URL = 'type.googleapis.com/openim.errinfo.ErrorInfo';
+const ErrorInfoCodec = pb.errinfo.ErrorInfo;
+/** Upstream's errinfo.proto declares package `openim.protobuf`. */
+const ERROR_INFO_URL = `type.googleapis.com/${ErrorInfoCodec.typeName}`;
 const DETAILS_KEY = 'grpc-status-details-bin';
 
-interface ErrorInfo {
-  path: string;
-  warp: string[];
-  cause: string;
-}
 
 /** Turns any thrown value into the status a handler reports (non-CodeErrors become 500). */
 export function toServiceError(e: unknown, path = ''): Partial<StatusObject> & { code: number; details: string } {
   const ce = e instanceof CodeError ? e : new CodeError(ErrCode.ServerInternalError, 'ServerInternalError', errorText(e));
   // gRPC codes must be positive 32-bit values; upstream maps anything else to 500 as well.
   const code = ce.code > 0 && ce.code <= 0xffffffff ? ce.code : ErrCode.ServerInternalError;
-  const info = ErrorInfoType.create({ path, warp: [], cause: ce.detail || ce.message });
   const st = StatusType.encode(
     StatusType.create({
       code,
       message: ce.message,
-      details: [{ type_url: ERROR_INFO_URL, value: ErrorInfoType.encode(info).finish() }],
+      details: [{ type_url: ERROR_INFO_URL, value: ErrorInfoCodec.encode({ path, cause: ce.detail || ce.message }) }],
     }),
   ).finish();
   const metadata = new Metadata();
@@ -88,14 +69,14 @@ export function fromServiceError(e: unknown): CodeError {
   return new CodeError(se.code, message);
 }
 
-function readErrorInfo(md: Metadata | undefined): ErrorInfo | undefined {
+function readErrorInfo(md: Metadata | undefined): { warp: string[]; cause: string } | undefined {
   const raw = md?.get(DETAILS_KEY)[0];
   if (!raw || typeof raw === 'string') return undefined;
   try {
     const st = StatusType.toObject(StatusType.decode(raw), { arrays: true }) as { details: { type_url: string; value: Uint8Array }[] };
     const first = st.details[0];
     if (!first || first.type_url !== ERROR_INFO_URL) return undefined;
-    return ErrorInfoType.toObject(ErrorInfoType.decode(first.value), { arrays: true, defaults: true }) as ErrorInfo;
+    return ErrorInfoCodec.decode(first.value);
   } catch {
     return undefined;
   }
