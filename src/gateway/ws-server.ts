@@ -173,6 +173,20 @@ export class WsGateway implements ClientOwner {
     return kick;
   }
 
+  /** Kicks a user's connections on one platform (hub KickUserOffline). Returns how many. */
+  kickPlatform(userID: string, platformID: number): number {
+    const clients = this.users.getPlatform(userID, platformID);
+    if (clients.length === 0) return 0;
+    this.users.remove(userID, clients);
+    for (const c of clients) {
+      c.kick();
+      if (this.events.active) {
+        this.events.emit({ type: 'kick', at: Date.now(), userID, platformID, connID: c.connID, policy: this.opts.multiLoginPolicy, cause: 'hub' });
+      }
+    }
+    return clients.length;
+  }
+
   // ---- HTTP ----
 
   private readonly onHttpRequest = (req: IncomingMessage, res: ServerResponse): void => {

@@ -301,7 +301,8 @@ function readFieldTypes(): WireField[] {
 // counts are checked against the bytes left and the total work is linear in the input.
 
 function skipBytes(): void {
-  pos += readLength();
+  const n = readLength(); // (not `pos += readLength()`: that would add to the stale pos)
+  pos += n;
 }
 
 function skipValue(id: number, types: TypeTable, depth: number): void {
@@ -541,9 +542,7 @@ const EMPTY = Buffer.alloc(0);
 
 function startsWith(b: Buffer, prefix: Buffer): boolean {
   const n = prefix.length;
-  if (b.length < n) return false;
-  for (let i = 0; i < n; i++) if (b[i] !== prefix[i]) return false;
-  return true;
+  return b.length >= n && prefix.compare(b, 0, n, 0, n) === 0;
 }
 
 /** The value message must be consumed exactly and be the last thing in the frame. */

@@ -1,0 +1,52 @@
+import { Command, Flags } from '@oclif/core';
+import { startBanner } from '../src/banner.js';
+import { configFromFlags, serveFlags } from '../src/config/serve-flags.js';
+import { GatewayNode } from '../src/node.js';
+
+export default class Serve extends Command {
+  static override summary = 'Run the gateway (WebSocket + hub gRPC) with embedded OpenIM service simulators.';
+  static override description = `Starts an OpenIM-compatible message gateway on loopback with everything it needs
+embedded: auth, user, msg and push simulators (real gRPC servers), an in-memory Redis and an
+in-process discovery registry. Flags swap any part for the real thing (Redis, etcd, OpenIM services).`;
+  static override examples = [
+    '<%= config.bin %> serve',
+    '<%= config.bin %> serve --port 0 --hub-port 0 --json',
+    '<%= config.bin %> serve --redis redis://127.0.0.1:6379 --discovery etcd://127.0.0.1:2379',
+    '<%= config.bin %> serve -c ./openim/config --no-simulators',
+    '<%= config.bin %> serve --group team=u1,u2,u3 --multi-login-policy 4',
+  ];
+  static override flags = {
+    ...serveFlags,
+    json: Flags.boolean({ summary: 'Print the listening addresses as one JSON line instead of the banner.' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Serve);
+    let cfg;
+    try {
+      cfg = configFromFlags(flags);
+    } catch (e) {
+      this.error((e as Error).message, { code: 'MSGGW_BAD_CONFIG', exit: 2 });
+    }
+    const node = new GatewayNode(cfg, { gateway: flags.gateway, log: (l) => this.logToStderr(`[msggw] ${l}`) });
+    try {
+      await node.start();
+    } catch (e) {
+      await node.close();
+      const msg = (e as Error).message;
+      const suggestions = /EADDRINUSE/.test(msg) ? ['another process holds the port: pick others with --port/--hub-port/--metrics-port, or 0 for any free port'] : [];
+      this.error(`could not start: ${msg}`, { code: 'MSGGW_START_FAILED', suggestions, exit: 1 });
+    }
+    this.log(flags.json ? JSON.stringify({ ready: true, ...node.addresses }) : startBanner(cfg, node.addresses));
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        if (!flags.json) this.log('stopping...');
+        void node.close().then(resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Errors of the simulated client. Each carries a stable string `code` (our own, for CLI output
+ * and counters); handshake and reply errors also carry OpenIM's numeric `errCode`.
+ */
+
+/** Our string codes for client-side failures. */
+export const ClientErrorCode = {
+  HandshakeFailed: 'HANDSHAKE_FAILED',
+  RequestTimeout: 'REQUEST_TIMEOUT',
+  ConnectionClosed: 'CONNECTION_CLOSED',
+  NotConnected: 'NOT_CONNECTED',
+  ResponseError: 'RESPONSE_ERROR',
+} as const;
+
+/** One of {@link ClientErrorCode}'s values. */
+export type ClientErrorCodeValue = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
+/** Base class: every error the client raises is one of these. */
+export class ClientError extends Error {
+  constructor(
+    readonly code: ClientErrorCodeValue,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * How a handshake failed:
+ * - `http`: the gateway refused the upgrade with an HTTP answer (OpenIM: 200 + JSON body);
+ * - `text`: `isMsgResp` mode, the first text frame carried a non-zero errCode;
+ * - `network`: socket error before the upgrade completed;
+ * - `timeout`: no answer within the handshake timeout;
+ * - `closed`: the socket closed before the handshake result arrived (or `close()` was called).
+ */
+export type HandshakeFailureKind = 'http' | 'text' | 'network' | 'timeout' | 'closed';
+
+/** A failed handshake; `errCode`/`errMsg`/`errDlt` are the gateway's answer (0/'' when it gave none). */
+export class HandshakeError extends ClientError {
+  override readonly name = 'HandshakeError';
+  constructor(
+    readonly kind: HandshakeFailureKind,
+    readonly errCode: number,
+    readonly errMsg: string,
+    readonly errDlt: string,
+    /** HTTP status of a refused upgrade (`kind` `http`). */
+    readonly httpStatus?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(ClientErrorCode.HandshakeFailed, describeHandshake(kind, errCode, errMsg, errDlt, httpStatus), options);
+  }
+}
+
+function describeHandshake(kind: HandshakeFailureKind, errCode: number, errMsg: string, errDlt: string, httpStatus?: number): string {
+  const parts = [`handshake failed (${kind})`];
+  if (httpStatus !== undefined) parts.push(`HTTP ${httpStatus}`);
+  if (errCode !== 0) parts.push(`errCode ${errCode}`);
+  if (errMsg) parts.push(errMsg);
+  if (errDlt) parts.push(errDlt);
+  return parts.join(': ');
+}
+
+/** No reply with the request's msgIncr arrived in time. */
+export class RequestTimeoutError extends ClientError {
+  override readonly name = 'RequestTimeoutError';
+  constructor(
+    readonly reqIdentifier: number,
+    readonly msgIncr: string,
+    readonly timeoutMs: number,
+  ) {
+    super(ClientErrorCode.RequestTimeout, `request ${reqIdentifier} (${msgIncr}) timed out after ${timeoutMs} ms`);
+  }
+}
+
+/** The connection closed while a request waited, or a request was made without a connection. */
+export class ConnectionClosedError extends ClientError {
+  override readonly name = 'ConnectionClosedError';
+  constructor(
+    message: string,
+    /** WebSocket close code, when the connection had one. */
+    readonly closeCode?: number,
+    notConnected = false,
+  ) {
+    super(notConnected ? ClientErrorCode.NotConnected : ClientErrorCode.ConnectionClosed, message);
+  }
+}
+
+/** A typed helper got a reply with a non-zero errCode (`request()` itself resolves with such replies). */
+export class ResponseError extends ClientError {
+  override readonly name = 'ResponseError';
+  constructor(
+    readonly reqIdentifier: number,
+    readonly errCode: number,
+    readonly errMsg: string,
+  ) {
+    super(ClientErrorCode.ResponseError, `request ${reqIdentifier} failed: errCode ${errCode}${errMsg ? `: ${errMsg}` : ''}`);
+  }
+}
+
+/** OpenIM's token error codes (1501..1507): a handshake refused with one will not succeed on retry. */
+export function isTokenErrCode(errCode: number): boolean {
+  return errCode >= 1501 && errCode <= 1507;
+}

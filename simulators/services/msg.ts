@@ -1,0 +1,106 @@
+import { errs } from '../../src/protocol/errors.js';
+import { isNotificationConversation, SessionType } from '../../src/protocol/conversation.js';
+import type { sdkws } from '../../src/protocol/pb-types.js';
+import type { RpcContext } from '../../src/rpc/context.js';
+import type { RpcHandlers } from '../../src/rpc/server.js';
+import type { MsgMethods } from '../../src/rpc/services.js';
+import type { MsgStore } from './msg-store.js';
+
+/** Delivers a stored message to the online connections of some users (the hub's SuperGroupOnlineBatchPushOneMsg). */
+export type PushFn = (msg: sdkws.MsgData, userIDs: string[], ctx: RpcContext) => Promise<void>;
+
+export interface MsgSimOptions {
+  store: MsgStore;
+  push: PushFn;
+  log?: (msg: string) => void;
+  /** Told about each stored message (for views and tests). */
+  onSent?: (msg: sdkws.MsgData, conversationID: string, recipients: number) => void;
+}
+
+/**
+ * The msg service simulator: SendMsg assigns the conversation's next seq, stores the message,
+ * answers at once and pushes asynchronously (as upstream does through its queue), in seq order
+ * per conversation; the pull/seq methods answer from the same store.
+ */
+export function msgHandlers(o: MsgSimOptions): Partial<RpcHandlers<MsgMethods>> {
+  // Pushes of one conversation go out one after another so recipients see seqs in order.
+  const chains = new Map<string, Promise<void>>();
+  const pushInOrder = (conversationID: string, job: () => Promise<void>) => {
+    const prev = chains.get(conversationID) ?? Promise.resolve();
+    const next = prev.then(job).catch((e: unknown) => o.log?.(`push of ${conversationID} failed: ${(e as Error).message}`));
+    chains.set(conversationID, next);
+    void next.then(() => {
+      if (chains.get(conversationID) === next) chains.delete(conversationID);
+    });
+  };
+
+  return {
+    SendMsg: async (req, ctx) => {
+      const m = req.msgData;
+      if (!m) throw errs.args('msgData is empty');
+      if (!m.sendID) throw errs.args('sendID is empty');
+      let members: string[];
+      if (m.sessionType === SessionType.Single || m.sessionType === SessionType.Notification) {
+        if (!m.recvID) throw errs.args('recvID is empty');
+        members = m.sendID === m.recvID ? [m.sendID] : [m.sendID, m.recvID];
+      } else if (m.sessionType === SessionType.WriteGroup || m.sessionType === SessionType.ReadGroup) {
+        if (!m.groupID) throw errs.args('groupID is empty');
+        // A group the simulator does not know yet is created on first use with its sender.
+        await o.store.setGroup(m.groupID, [m.sendID]);
+        members = await o.store.groupMembers(m.groupID);
+      } else {
+        throw errs.args(`sessionType ${m.sessionType} is not supported`);
+      }
+      const { msg, conversationID } = await o.store.append(m, members);
+      o.onSent?.(msg, conversationID, members.length);
+      pushInOrder(conversationID, () => o.push(msg, members, { operationID: ctx.operationID, opUserID: m.sendID }));
+      return { serverMsgID: msg.serverMsgID, clientMsgID: msg.clientMsgID, sendTime: msg.sendTime };
+    },
+    GetMaxSeq: async (req) => {
+      const maxSeqs = await o.store.maxSeqs(req.userID);
+      const minSeqs: Record<string, number> = {};
+      for (const c of Object.keys(maxSeqs)) minSeqs[c] = 0;
+      return { maxSeqs, minSeqs };
+    },
+    PullMessageBySeqs: async (req) => {
+      const msgs: Record<string, sdkws.PullMsgs> = {};
+      const notificationMsgs: Record<string, sdkws.PullMsgs> = {};
+      for (const r of req.seqRanges) {
+        const list = await o.store.range(r.conversationID, r.begin, r.end, r.num);
+        const max = await o.store.maxSeq(r.conversationID);
+        const endSeq = list.length > 0 ? list[list.length - 1]!.seq : 0;
+        const pulled: sdkws.PullMsgs = { Msgs: req.order === 1 ? list.reverse() : list, isEnd: endSeq >= max, endSeq };
+        (isNotificationConversation(r.conversationID) ? notificationMsgs : msgs)[r.conversationID] = pulled;
+      }
+      return { msgs, notificationMsgs };
+    },
+    GetSeqMessage: async (req) => {
+      const msgs: Record<string, sdkws.PullMsgs> = {};
+      const notificationMsgs: Record<string, sdkws.PullMsgs> = {};
+      for (const c of req.conversations) {
+        const list = await o.store.bySeqs(c.conversationID, c.seqs);
+        const max = await o.store.maxSeq(c.conversationID);
+        const endSeq = list.length > 0 ? list[list.length - 1]!.seq : 0;
+        (isNotificationConversation(c.conversationID) ? notificationMsgs : msgs)[c.conversationID] = { Msgs: list, isEnd: endSeq >= max, endSeq };
+      }
+      return { msgs, notificationMsgs };
+    },
+    GetConversationsHasReadAndMaxSeq: async (req) => {
+      const ids = req.conversationIDs.length > 0 ? req.conversationIDs : await o.store.conversations(req.userID);
+      const seqs: Record<string, { maxSeq: number; hasReadSeq: number; maxSeqTime: number }> = {};
+      for (const id of ids) {
+        const last = await o.store.last(id);
+        seqs[id] = { maxSeq: last?.seq ?? 0, hasReadSeq: 0, maxSeqTime: last?.sendTime ?? 0 };
+      }
+      return { seqs };
+    },
+    GetLastMessage: async (req) => {
+      const msgs: Record<string, sdkws.MsgData> = {};
+      for (const id of req.conversationIDs) {
+        const last = await o.store.last(id);
+        if (last) msgs[id] = last;
+      }
+      return { msgs };
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { mintToken } from './auth/jwt.js';
+import type { MsggwConfig } from './config/config.js';
+import type { NodeAddresses } from './node.js';
+
+/** What `serve` prints on start: what listens where, and a ready-to-paste way to connect. */
+export function startBanner(cfg: MsggwConfig, a: NodeAddresses): string {
+  const lines: string[] = ['msggw is up'];
+  const row = (name: string, v: string | undefined, note = '') => {
+    if (v) lines.push(`  ${name.padEnd(10)} ${v}${note ? `  ${note}` : ''}`);
+  };
+  row('websocket', a.ws, '(OpenIM long connection)');
+  row('hub', a.hub, '(gRPC openim.msggateway.msgGateway)');
+  row('metrics', a.metrics ? `http://${a.metrics}/metrics` : undefined);
+  row('auth', a.auth, '(simulator)');
+  row('user', a.user, '(simulator)');
+  row('msg', a.msg, '(simulator)');
+  row('push', a.push, '(simulator)');
+  lines.push(`  redis      ${cfg.redisUrl ?? 'embedded (in-memory)'}   discovery ${cfg.discovery.kind}${cfg.discovery.kind === 'etcd' ? ` ${cfg.discovery.etcdAddrs.join(',')}` : ''}`);
+  if (a.ws) {
+    const token = mintToken(cfg.secret, 'u1', 5, 1);
+    lines.push('', 'Try it (a Web client, JSON envelopes):');
+    lines.push(`  TOKEN=$(npx msggw token --user u1 --platform 5${cfg.secret !== 'openIM123' ? ` --secret ${cfg.secret}` : ''})`);
+    lines.push(`  URL="${a.ws}?sendID=u1&platformID=5&operationID=op1&sdkType=js&isBackground=false&token=$TOKEN"`);
+    lines.push(`  e.g. ${a.ws}?sendID=u1&platformID=5&operationID=op1&sdkType=js&isBackground=false&token=${token}`);
+    lines.push('  or drive it with simulated clients:  npx msggw sim chat --url ' + a.ws);
+  }
+  lines.push('', 'Ctrl-C stops everything.');
+  return lines.join('\n');
+}

@@ -1,0 +1,134 @@
+import { makeResp, type Resp } from '../protocol/envelope.js';
+import { pb } from '../protocol/pb.js';
+import type { OnlineLookup } from '../online/online-cache.js';
+import type { Client } from './client.js';
+
+/** The 2005 request/push identifier (WsSubUserOnlineStatus). */
+export const WS_SUB_USER_ONLINE_STATUS = 2005;
+
+/** What {@link Subscriptions} uses of a connection (a `Client` has all of it). */
+export interface Subscriber {
+  /** User IDs this connection watches; kept in step with the registry by {@link Subscriptions}. */
+  readonly subscriptions: Set<string>;
+  /** (codec, gzip) variant 0..3: connections of one variant can share an encoded frame. */
+  readonly variant: number;
+  readonly closed: boolean;
+  /** Encodes an envelope the way this connection expects. */
+  encode(resp: Resp): Buffer;
+  /** Queues an already encoded frame; false when the connection is gone. */
+  sendFrame(frame: Buffer): boolean;
+}
+
+/**
+ * Who watches whom (2005, WsSubUserOnlineStatus): userID -> connections, mirrored by each
+ * connection's own `subscriptions` set, so a change, a (un)subscribe or a disconnect costs
+ * O(users involved), never a scan over all connections.
+ */
+export class Subscriptions<C extends Subscriber = Client> {
+  private readonly byUser = new Map<string, Set<C>>();
+  private links = 0;
+
+  /** Users watched by at least one connection. */
+  get userCount(): number {
+    return this.byUser.size;
+  }
+
+  /** (connection, user) pairs. */
+  get subscriptionCount(): number {
+    return this.links;
+  }
+
+  /** Adds watches; returns the user IDs the connection was not already watching. */
+  subscribe(client: C, userIDs: Iterable<string>): string[] {
+    const added: string[] = [];
+    if (client.closed) return added;
+    for (const userID of userIDs) {
+      if (client.subscriptions.has(userID)) continue;
+      client.subscriptions.add(userID);
+      let set = this.byUser.get(userID);
+      if (!set) this.byUser.set(userID, (set = new Set()));
+      set.add(client);
+      this.links++;
+      added.push(userID);
+    }
+    return added;
+  }
+
+  /** Removes watches; returns the user IDs that were watched. */
+  unsubscribe(client: C, userIDs: Iterable<string>): string[] {
+    const removed: string[] = [];
+    for (const userID of userIDs) {
+      if (!client.subscriptions.delete(userID)) continue;
+      this.unlink(client, userID);
+      removed.push(userID);
+    }
+    return removed;
+  }
+
+  /** Forgets a connection entirely; call it when the connection closes. */
+  removeClient(client: C): void {
+    for (const userID of client.subscriptions) this.unlink(client, userID);
+    client.subscriptions.clear();
+  }
+
+  /** The connections watching a user (live set: copy before changing subscriptions while iterating). */
+  subscribers(userID: string): ReadonlySet<C> {
+    return this.byUser.get(userID) ?? EMPTY;
+  }
+
+  /**
+   * Serves a 2005 request: decodes `SubUserOnlineStatus`, drops the unsubscribed users, adds the
+   * subscribed ones, and returns the encoded `SubUserOnlineStatusTips` reply payload.
+   *
+   * As upstream (`WsServer.SubUserOnlineStatus`), the reply lists every entry of
+   * `subscribeUserID` in request order - also ones the connection already watched, and
+   * duplicates as sent - with its current platforms; a user in both lists ends up subscribed.
+   * Throws when `data` is not a valid message (ProtoDecodeError) or the lookup fails; the
+   * subscription change stays applied either way, as upstream.
+   */
+  async handle2005(client: C, data: Uint8Array | null, cache: OnlineLookup): Promise<Uint8Array> {
+    const req = pb.sdkws.SubUserOnlineStatus.decode(data ?? EMPTY_BYTES);
+    if (req.unsubscribeUserID.length > 0) this.unsubscribe(client, req.unsubscribeUserID);
+    if (req.subscribeUserID.length > 0) this.subscribe(client, req.subscribeUserID);
+    if (req.subscribeUserID.length === 0) return pb.sdkws.SubUserOnlineStatusTips.encode({});
+    const platforms = await cache.getMany(req.subscribeUserID);
+    return pb.sdkws.SubUserOnlineStatusTips.encode({
+      subscribers: req.subscribeUserID.map((userID) => ({ userID, onlinePlatformIDs: platforms.get(userID) ?? [] })),
+    });
+  }
+
+  /**
+   * Pushes a user's new platform list to every connection watching it: one payload, one frame
+   * encoding per (codec, gzip) variant, shared by all connections of that variant.
+   * Returns how many connections were handed the frame.
+   */
+  notify(userID: string, platformIDs: readonly number[]): number {
+    const set = this.byUser.get(userID);
+    if (!set || set.size === 0) return 0;
+    const data = pb.sdkws.SubUserOnlineStatusTips.encode({
+      subscribers: [{ userID, onlinePlatformIDs: [...platformIDs] }],
+    });
+    // As upstream's PushUserOnlineStatus: only the identifier and data, no operationID.
+    const resp = makeResp({ reqIdentifier: WS_SUB_USER_ONLINE_STATUS, data });
+    const frames: (Buffer | undefined)[] = [undefined, undefined, undefined, undefined];
+    let told = 0;
+    // Snapshot: a send can close a slow consumer, whose removal would mutate the live set.
+    for (const client of [...set]) {
+      if (client.closed) continue;
+      let frame = frames[client.variant];
+      if (!frame) frame = frames[client.variant] = client.encode(resp);
+      if (client.sendFrame(frame)) told++;
+    }
+    return told;
+  }
+
+  private unlink(client: C, userID: string): void {
+    const set = this.byUser.get(userID);
+    if (!set?.delete(client)) return;
+    this.links--;
+    if (set.size === 0) this.byUser.delete(userID);
+  }
+}
+
+const EMPTY: ReadonlySet<never> = new Set<never>();
+const EMPTY_BYTES = new Uint8Array(0);
