@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintToken } from '../../src/auth/jwt.js';
+import { redisKeys } from '../../src/redis/keys.js';
+import type { GatewayNode } from '../../src/node.js';
+import { connectOk, connectRaw, connectURLRaw, RawClient, startNode, type HttpRefusal } from '../helpers/gateway.js';
+
+function refused(r: RawClient | HttpRefusal): HttpRefusal {
+  if (r instanceof RawClient) {
+    r.close();
+    throw new Error('expected the handshake to be refused');
+  }
+  return r;
+}
+
+describe('handshake (PROTOCOL.md section 2) against a real node', () => {
+  let node: GatewayNode;
+  beforeAll(async () => {
+    node = await startNode();
+  });
+  afterAll(async () => {
+    await node.close();
+  });
+
+  it.each([
+    ['operationID is empty', { operationID: '' }],
+    ['token is empty', { token: '' }],
+    ['sendID is empty', { sendID: '' }],
+    ['platformID is invalid', { platformID: '99' }],
+    ['platformID is not int', { platformID: 'web' }],
+    ['sdkType is invalid', { sdkType: 'rust' }],
+    ['isMsgResp is not bool', { isMsgResp: 'maybe' }],
+  ])('refuses with ConnArgsErr 1602: %s', async (detail, query) => {
+    const r = refused(await connectRaw(node, { user: 'h1', platform: 5, query }));
+    expect(r.status).toBe(200);
+    expect(r.contentType).toBe('application/json; charset=utf-8');
+    expect(r.body).toEqual({ errCode: 1602, errMsg: 'args err, need token, sendID, platformID', errDlt: detail });
+  });
+
+  it('checks operationID before token before sendID (upstream order)', async () => {
+    const r = refused(await connectRaw(node, { user: 'h1', platform: 5, query: { operationID: '', token: '', sendID: '' } }));
+    expect(r.body.errDlt).toBe('operationID is empty');
+  });
+
+  it('refuses an invalid isBackground like upstream (strconv error, code 500)', async () => {
+    const r = refused(await connectRaw(node, { user: 'h1', platform: 5, query: { isBackground: null } }));
+    expect(r.body.errCode).toBe(500);
+    expect(r.body.errMsg).toContain('ParseBool');
+  });
+
+  it('refuses garbage tokens with TokenMalformed 1503', async () => {
+    const r = refused(await connectRaw(node, { user: 'h1', platform: 5, token: 'not.a.jwt' }));
+    expect(r.body.errCode).toBe(1503);
+  });
+
+  it('refuses tokens signed with another secret (1503) and expired tokens (1501)', async () => {
+    expect(refused(await connectRaw(node, { user: 'h1', platform: 5, secret: 'other' })).body.errCode).toBe(1503);
+    const expired = mintToken(node.cfg.secret, 'h1', 5, 1, Math.floor(Date.now() / 1000) - 3 * 86400);
+    expect(refused(await connectRaw(node, { user: 'h1', platform: 5, token: expired })).body.errCode).toBe(1501);
+  });
+
+  it('refuses a kicked token with 1506 and a token of another user or platform with 1502', async () => {
+    const token = mintToken(node.cfg.secret, 'h2', 5, 1);
+    await node.redis!.hset(redisKeys.tokenStatus('h2', 'Web'), token, '2');
+    expect(refused(await connectRaw(node, { user: 'h2', platform: 5, token })).body.errCode).toBe(1506);
+    const other = mintToken(node.cfg.secret, 'h3', 5, 1);
+    const r = refused(await connectRaw(node, { user: 'h4', platform: 5, token: other }));
+    expect(r.body).toMatchObject({ errCode: 1502, errDlt: 'token uid h3 != userID h4' });
+    const plat = mintToken(node.cfg.secret, 'h4', 1, 1);
+    expect(refused(await connectRaw(node, { user: 'h4', platform: 5, token: plat })).body).toMatchObject({ errCode: 1502, errDlt: 'token platform 1 != platformID 5' });
+  });
+
+  it('with isMsgResp reports a token error as a text frame, then closes', async () => {
+    const r = await connectRaw(node, { user: 'h5', platform: 5, token: 'bad', isMsgResp: true });
+    expect(r).toBeInstanceOf(RawClient);
+    const c = r as RawClient;
+    expect(JSON.parse(await c.waitText())).toMatchObject({ errCode: 1503 });
+    await c.closed;
+  });
+
+  it('with isMsgResp sends the success text frame first', async () => {
+    const c = await connectOk(node, { user: 'h6', platform: 5, isMsgResp: true, sdkType: 'js' });
+    expect(await c.waitText()).toBe('{"errCode":0,"errMsg":"","errDlt":""}');
+    c.close();
+  });
+
+  it('accepts the base64url JSON `v` form', async () => {
+    const token = mintToken(node.cfg.secret, 'h7', 3, 1);
+    const v = Buffer.from(JSON.stringify({ token, userID: 'h7', platformID: 3, operationID: 'opv', sdkType: 'js', compression: 'gzip', sendResponse: true })).toString('base64url');
+    const r = await connectURLRaw(`${node.addresses.ws}?v=${v}`, { user: 'h7', platform: 3, sdkType: 'js', gzip: true });
+    expect(r).toBeInstanceOf(RawClient);
+    const c = r as RawClient;
+    expect(await c.waitText()).toBe('{"errCode":0,"errMsg":"","errDlt":""}');
+    const resp = await c.request(2004, null);
+    expect(resp.errCode).toBe(0);
+    c.close();
+    const bad = refused(await connectURLRaw(`${node.addresses.ws}?v=***`, { user: 'x', platform: 5 }));
+    expect(bad.body).toMatchObject({ errCode: 1602, errDlt: 'data is not base64' });
+  });
+
+  it('remembers X-Forwarded-For in the remote address and makes an md5 connID', async () => {
+    const c = await connectOk(node, { user: 'h8', platform: 5, headers: { 'X-Forwarded-For': '203.0.113.9' } });
+    const [client] = node.gateway!.users.getAll('h8');
+    expect(client!.remoteAddr).toMatch(/^127\.0\.0\.1:\d+_203\.0\.113\.9$/);
+    expect(client!.connID).toMatch(/^[0-9a-f]{32}$/);
+    c.close();
+  });
+
+  it('takes compression from the header too', async () => {
+    const c = await connectOk(node, { user: 'h9', platform: 5, gzip: true, headers: { compression: 'gzip' }, query: { compression: null } });
+    expect(node.gateway!.users.getAll('h9')[0]!.gzip).toBe(true);
+    expect((await c.request(2004, null)).errCode).toBe(0);
+    c.close();
+  });
+});
+
+describe('connection limit', () => {
+  it('refuses with ConnOverMaxNumLimit 1601 when full', async () => {
+    const node = await startNode({ websocketMaxConnNum: 1 });
+    try {
+      const a = await connectOk(node, { user: 'm1', platform: 5 });
+      const r = refused(await connectRaw(node, { user: 'm2', platform: 5 }));
+      expect(r.body.errCode).toBe(1601);
+      a.close();
+    } finally {
+      await node.close();
+    }
+  });
+});
