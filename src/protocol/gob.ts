@@ -19,10 +19,15 @@
  * layout is built once at load time and copied in front of each value.
  *
  * Decoding accepts anything Go's encoder can produce for a struct carrying (a subset of)
- * our field names: any user type id, any type name, any field order, and unknown fields of
- * any type a stream can describe except interfaces (skipped). Every problem with the input,
- * however malformed, surfaces as a {@link DecodeError}; work and memory stay linear in the
- * input length (no allocation is ever sized by a claimed length, only by bytes present).
+ * our field names, matched by name as Go does: any user type id, any type name, any field
+ * order, extra type definitions, and unknown fields of any type the stream can describe
+ * (bools, ints, uints, floats, complexes, strings, byte slices, structs, slices, arrays,
+ * maps, GobEncoder/BinaryMarshaler/TextMarshaler values), which are skipped. Not supported,
+ * as a DecodeError: a non-nil interface value in an unknown field, and fields typed with
+ * gob's internal ids 9-63. Every problem with the input, however malformed, surfaces as a
+ * {@link DecodeError}; work and memory stay linear in the input length (nothing is ever
+ * allocated from a claimed length, only from bytes present). Decoded `data` is a view
+ * into the input frame, not a copy.
  */
 import { DecodeError, type EnvelopeCodec } from './codec.js';
 import type { Req, Resp } from './envelope.js';

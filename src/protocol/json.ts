@@ -117,43 +117,37 @@ const SDK_RESP_SPECS = specs([
   ['data', F_DATA],
 ]);
 
-// Scratch for the encoder (synchronous: module state is safe and spares allocations).
-const parts: string[] = [];
-const partUtf8: boolean[] = [];
-
 /**
- * Encodes an object whose values are looked up by key; writes every piece straight into
- * one Buffer of the exact size (the base64 of a large payload is copied once).
+ * Encodes an object whose values are looked up by key. Everything before `data` (always
+ * the last key) is built as one string; the base64 of `data` is written after it directly,
+ * so a large payload is copied once, and one exact-size Buffer is allocated.
  */
 function encodeObject(fieldSpecs: readonly FieldSpec[], value: Readonly<Record<string, unknown>>): Buffer {
-  let total = 1; // closing brace
-  let k = 0;
-  for (const spec of fieldSpecs) {
-    parts[k] = spec.prefix;
-    partUtf8[k++] = false;
-    total += spec.prefix.length;
+  let head = '';
+  const last = fieldSpecs.length - 1;
+  for (let i = 0; i < last; i++) {
+    const spec = fieldSpecs[i]!;
     const v = value[spec.key];
-    let text: string;
-    let utf8 = false;
-    if (spec.kind === F_INT) {
-      text = String(v);
-    } else if (spec.kind === F_STR) {
-      text = '"' + escapeGo(v as string) + '"';
-      utf8 = true;
-    } else {
-      const d = v as Uint8Array | null;
-      text = d === null ? 'null' : '"' + Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64') + '"';
-    }
-    parts[k] = text;
-    partUtf8[k++] = utf8;
-    total += utf8 ? Buffer.byteLength(text, 'utf8') : text.length;
+    head += spec.prefix + (spec.kind === F_INT ? String(v) : '"' + escapeGo(v as string) + '"');
   }
+  const dataSpec = fieldSpecs[last]!;
+  if (dataSpec.kind !== F_DATA) throw new Error('json: data must be the last key');
+  head += dataSpec.prefix;
+  const d = value[dataSpec.key] as Uint8Array | null;
+  const b64 = d === null ? null : Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64');
+  const headBytes = Buffer.byteLength(head, 'utf8');
+  const total = headBytes + (b64 === null ? 4 : b64.length + 2) + 1;
   const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (let i = 0; i < k; i++) {
-    const p = parts[i]!;
-    at += out.write(p, at, partUtf8[i] ? 'utf8' : 'latin1');
-    parts[i] = '';
+  let at = out.write(head, 0, headBytes === head.length ? 'latin1' : 'utf8');
+  if (b64 === null) {
+    out[at++] = 0x6e; // null
+    out[at++] = 0x75;
+    out[at++] = 0x6c;
+    out[at++] = 0x6c;
+  } else {
+    out[at++] = 0x22;
+    at += out.write(b64, at, 'latin1');
+    out[at++] = 0x22;
   }
   out[at++] = 0x7d; // }
   if (at !== total) throw new Error('json: internal size mismatch');
