@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { defaultConfig, mergeConfig, type DeepPartial, type MsggwConfig } from './config.js';
 import { loadOpenIMConfigFolder } from './openim-folder.js';
 import { knownPolicies } from '../gateway/multi-login.js';
+import { parseDiscoveryFlag } from '../discovery/index.js';
 
 const d = defaultConfig();
 
@@ -94,12 +95,4 @@ export function configFromFlags(f: ServeFlagValues): MsggwConfig {
     o.webhooks = { url: f['webhook-url'], afterUserOnline: on, afterUserOffline: on, afterUserKickOff: on };
   }
   return mergeConfig(cfg, o);
-}
-
-/** `standalone` or `etcd://host:port[,host:port]`. */
-export function parseDiscoveryFlag(v: string): MsggwConfig['discovery'] {
-  if (v === 'standalone') return { kind: 'standalone', etcdAddrs: [], rootDirectory: 'openim' };
-  const m = /^etcd:\/\/(.+)$/.exec(v);
-  if (!m) throw new Error(`--discovery ${v}: use 'standalone' or 'etcd://host:port[,host:port]'`);
-  return { kind: 'etcd', etcdAddrs: m[1]!.split(',').filter(Boolean), rootDirectory: 'openim' };
 }
