@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { MsggwConfig } from './config/config.js';
 import type { Discovery } from './discovery/discovery.js';
-import { StandaloneDiscovery } from './discovery/standalone.js';
+import { createDiscovery, detectRegisterIP } from './discovery/index.js';
 import { createDispatcher } from './gateway/dispatcher.js';
 import { WsGateway } from './gateway/ws-server.js';
 import type { Client } from './gateway/client.js';
@@ -72,13 +72,16 @@ export class GatewayNode {
   private readonly rpcObservers: RpcObserver[] = [];
   private closing: Promise<void> | undefined;
   private readonly mockKey = randomInt(20_000, 60_000);
+  /** The host other processes reach this node's gRPC servers at. */
+  private readonly registerIP: string;
 
   constructor(
     readonly cfg: MsggwConfig,
     private readonly opts: NodeOptions = {},
   ) {
-    this.discovery = opts.discovery ?? new StandaloneDiscovery();
+    this.discovery = opts.discovery ?? createDiscovery(cfg.discovery, { log: opts.log });
     this.ownsDiscovery = !opts.discovery;
+    this.registerIP = detectRegisterIP(cfg.registerIP, cfg.listenIP);
   }
 
   /** Adds an observer of every RPC served or made (metrics). Call before start(). */
@@ -110,7 +113,7 @@ export class GatewayNode {
       server.bindAsync(`${this.cfg.listenIP}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
     this.grpcServers.push(server);
-    return `${this.cfg.listenIP}:${bound}`;
+    return `${this.registerIP}:${bound}`;
   }
 
   private async register(serviceName: string, addr: string): Promise<void> {
