@@ -1,0 +1,181 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { GatewayEvent } from '../gateway/events.js';
+import { ReqIdentifier } from '../protocol/identifiers.js';
+import type { RpcObserver } from '../rpc/server.js';
+import type { Signal } from '../util/signal.js';
+
+/** Live counts read at scrape time. */
+export interface GaugeSource {
+  /** Users with at least one connection (upstream `online_user_num`). */
+  users: number;
+  /** Open long connections. */
+  conns: number;
+}
+
+export interface GatewayMetricsOptions {
+  /** Register prom-client's process/runtime collectors too (as upstream does). Default true. */
+  defaultMetrics?: boolean;
+}
+
+const KNOWN_REQ_IDENTIFIERS = new Set<number>(Object.values(ReqIdentifier));
+
+/**
+ * Client-chosen identifiers become label values, so anything outside the protocol's table is
+ * folded into one series: a client sending random identifiers must not grow the registry.
+ */
+function reqLabel(id: number): string {
+  return KNOWN_REQ_IDENTIFIERS.has(id) ? String(id) : 'other';
+}
+
+/**
+ * The gateway's Prometheus series, all in one injected registry (never prom-client's global one,
+ * so several nodes in one process, and tests, stay apart). Upstream's names are kept where
+ * OpenIM has them (`online_user_num`, `rpc_count`); ours carry the `msggw_` prefix.
+ */
+export class GatewayMetrics {
+  /** The registry every series here is registered in. */
+  readonly registry: Registry;
+  private gauges: () => GaugeSource = () => ({ users: 0, conns: 0 });
+
+  private readonly rpcCount: Counter<'name' | 'path' | 'code'>;
+  private readonly framesIn: Counter<'req_identifier'>;
+  private readonly framesOut: Counter;
+  private readonly pushResults: Counter<'code'>;
+  private readonly kicks: Counter<'cause'>;
+  private readonly handshakeFailures: Counter<'code'>;
+  private readonly disconnects: Counter<'reason'>;
+  private readonly requestDuration: Histogram<'req_identifier'>;
+
+  constructor(registry: Registry = new Registry(), opts: GatewayMetricsOptions = {}) {
+    this.registry = registry;
+    const registers = [registry];
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+
+    const read = () => this.gauges();
+    new Gauge({
+      name: 'online_user_num',
+      help: 'The number of online user num',
+      registers,
+      collect() {
+        this.set(read().users);
+      },
+    });
+    new Gauge({
+      name: 'msggw_connections',
+      help: 'Open long connections.',
+      registers,
+      collect() {
+        this.set(read().conns);
+      },
+    });
+    // prom-client keeps a counter's name as given, so this is exposed as plain `rpc_count`, like upstream.
+    this.rpcCount = new Counter({
+      name: 'rpc_count',
+      help: 'Total number of RPC calls',
+      labelNames: ['name', 'path', 'code'],
+      registers,
+    });
+    this.framesIn = new Counter({
+      name: 'msggw_frames_in_total',
+      help: 'Decoded frames received from clients, by reqIdentifier (unknown identifiers as "other").',
+      labelNames: ['req_identifier'],
+      registers,
+    });
+    this.framesOut = new Counter({
+      name: 'msggw_frames_out_total',
+      help: 'Frames queued to clients.',
+      registers,
+    });
+    this.pushResults = new Counter({
+      name: 'msggw_push_results_total',
+      help: 'Per-connection results of hub pushes, by OpenIM result code (0 = delivered).',
+      labelNames: ['code'],
+      registers,
+    });
+    this.kicks = new Counter({
+      name: 'msggw_kicks_total',
+      help: 'Connections kicked, by cause.',
+      labelNames: ['cause'],
+      registers,
+    });
+    this.handshakeFailures = new Counter({
+      name: 'msggw_handshake_failures_total',
+      help: 'Rejected WebSocket handshakes, by OpenIM error code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.disconnects = new Counter({
+      name: 'msggw_disconnects_total',
+      help: 'Closed connections, by close reason (e.g. "websocket write buffer full" for slow consumers).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'msggw_request_duration_seconds',
+      help: 'Time from a decoded request to its reply, by reqIdentifier.',
+      labelNames: ['req_identifier'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+  }
+
+  /**
+   * Feeds the event-driven series from the gateway's event signal; the two gauges are read
+   * through `gauges` at scrape time, so no timer is needed. Push results are not taken from
+   * `push` events: they come through {@link countPushResult} only, so nothing is counted twice.
+   * Returns a function that detaches.
+   */
+  attachGateway(events: Signal<GatewayEvent>, gauges: () => GaugeSource): () => void {
+    this.gauges = gauges;
+    const off = events.on(this.onGatewayEvent);
+    return () => {
+      off();
+      if (this.gauges === gauges) this.gauges = () => ({ users: 0, conns: 0 });
+    };
+  }
+
+  /**
+   * An observer for rpc servers/clients that counts `rpc_count{name,path,code}`.
+   * Upstream labels `name` with the serving process's registered name (e.g.
+   * `messagegateway-rpc-service`); pass it as `registerName`, else the method name is used.
+   */
+  rpcObserver(registerName?: string): RpcObserver {
+    return (e) => this.rpcCount.inc({ name: registerName ?? e.name, path: e.path, code: String(e.code) });
+  }
+
+  /** One decoded frame from a client. */
+  countFrameIn(reqIdentifier: number): void {
+    this.framesIn.inc({ req_identifier: reqLabel(reqIdentifier) });
+  }
+
+  /** `n` frames queued to clients. */
+  countFrameOut(n = 1): void {
+    this.framesOut.inc(n);
+  }
+
+  /** `n` per-connection push results with OpenIM result `code` (0 = delivered). */
+  countPushResult(code: number, n = 1): void {
+    this.pushResults.inc({ code: String(code) }, n);
+  }
+
+  // An arrow property: one listener for the gateway's lifetime, not a closure per attach.
+  private readonly onGatewayEvent = (e: GatewayEvent): void => {
+    switch (e.type) {
+      case 'disconnect':
+        this.disconnects.inc({ reason: e.reason });
+        break;
+      case 'kick':
+        this.kicks.inc({ cause: e.cause });
+        break;
+      case 'handshake-fail':
+        this.handshakeFailures.inc({ code: String(e.code) });
+        break;
+      case 'request':
+        this.requestDuration.observe({ req_identifier: reqLabel(e.reqIdentifier) }, e.ms / 1000);
+        break;
+      default:
+        // connect/presence/push: the gauges and countPushResult cover them.
+        break;
+    }
+  };
+}
