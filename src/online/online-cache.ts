@@ -147,7 +147,7 @@ export class OnlineCache implements OnlineLookup {
     return n;
   }
 
-  /** The platforms a user is online on (ascending); loads it on a miss. Rejects when `load` does. */
+  /** The platforms a user is online on, in the order the user service or `online_change` gave them; loads it on a miss. Rejects when `load` does. */
   async get(userID: string): Promise<number[]> {
     const m = await this.getMany([userID]);
     return m.get(userID) ?? [];
@@ -257,7 +257,7 @@ export class OnlineCache implements OnlineLookup {
           for (const id of ids) {
             const rec = records.get(id)!;
             if (this.inflight.get(id) === rec) this.inflight.delete(id);
-            const platformIDs = rec.changed ?? sortedCopy(loaded.get(id) ?? []);
+            const platformIDs = rec.changed ?? [...(loaded.get(id) ?? [])];
             if (this.live && generation === this.generation) this.store(id, platformIDs);
             out.set(id, platformIDs);
           }
@@ -333,10 +333,6 @@ export class OnlineCache implements OnlineLookup {
   private slotOf(userID: string): Map<string, Entry> {
     return this.slots[fnv1a(userID) % this.slots.length]!;
   }
-}
-
-function sortedCopy(ids: readonly number[]): number[] {
-  return [...ids].sort((a, b) => a - b);
 }
 
 function fnv1a(s: string): number {

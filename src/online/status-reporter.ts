@@ -67,7 +67,6 @@ export interface StatusReporterCounters {
 }
 
 interface Shard {
-  readonly index: number;
   /** userID -> merged change; Map order = first-change order, which becomes batch order. */
   pending: Map<string, UserStatusEntry>;
   sending: boolean;
@@ -154,8 +153,7 @@ export class StatusReporter {
     this.retryMaxMs = opts.retryMaxMs ?? 5000;
     this.maxPending = opts.maxPendingPerWorker ?? 100_000;
     this.closeTimeoutMs = opts.closeTimeoutMs ?? 5000;
-    this.shards = Array.from({ length: this.workers }, (_, index) => ({
-      index,
+    this.shards = Array.from({ length: this.workers }, () => ({
       pending: new Map<string, UserStatusEntry>(),
       sending: false,
       backoff: undefined,
