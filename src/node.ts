@@ -7,6 +7,13 @@ import { createDispatcher } from './gateway/dispatcher.js';
 import { WsGateway } from './gateway/ws-server.js';
 import type { Client } from './gateway/client.js';
 import { hubHandlers } from './hub/hub.js';
+import { GatewayMetrics } from './metrics/metrics.js';
+import { OnlineCache } from './online/online-cache.js';
+import { StatusReporter } from './online/status-reporter.js';
+import { Webhooks } from './online/webhooks.js';
+import { Subscriptions } from './gateway/subscriptions.js';
+import { internalContext } from './rpc/context.js';
+import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import { PushDelivery } from './hub/push.js';
 import { platformName } from './protocol/platforms.js';
 import { connectRedis, type RedisClient } from './redis/connect.js';
@@ -32,6 +39,9 @@ import { msgHandlers } from '../simulators/services/msg.js';
 import { pushHandlers, type DelPushTokenCall } from '../simulators/services/push.js';
 import { userHandlers } from '../simulators/services/user.js';
 
+/** The embedded Redis all nodes of this process share unless told otherwise. */
+const PROCESS_MOCK_KEY = randomInt(20_000, 60_000);
+
 /** Where everything a node started listens. Absent entries were not started. */
 export interface NodeAddresses {
   ws?: string;
@@ -48,6 +58,11 @@ export interface NodeOptions {
   gateway?: boolean;
   /** Share a registry with other nodes in this process (tests, multi-node harness). */
   discovery?: Discovery;
+  /**
+   * Which embedded (ioredis-mock) Redis to use: nodes of one process with the same key share one
+   * in-memory Redis, like clients of one server. Default: one per process.
+   */
+  redisMockKey?: number;
   log?: (line: string) => void;
 }
 
@@ -71,7 +86,15 @@ export class GatewayNode {
   private readonly unregister: (() => Promise<void>)[] = [];
   private readonly rpcObservers: RpcObserver[] = [];
   private closing: Promise<void> | undefined;
-  private readonly mockKey = randomInt(20_000, 60_000);
+  private unregisterHub: (() => Promise<void>) | undefined;
+  /** Prometheus series of this node (its own registry). */
+  readonly metrics = new GatewayMetrics();
+  private metricsServer: MetricsServer | undefined;
+  reporter: StatusReporter | undefined;
+  onlineCache: OnlineCache | undefined;
+  subscriptions: Subscriptions | undefined;
+  webhooks: Webhooks | undefined;
+  private readonly mockKey: number;
   /** The host other processes reach this node's gRPC servers at. */
   private readonly registerIP: string;
 
@@ -82,6 +105,8 @@ export class GatewayNode {
     this.discovery = opts.discovery ?? createDiscovery(cfg.discovery, { log: opts.log });
     this.ownsDiscovery = !opts.discovery;
     this.registerIP = detectRegisterIP(cfg.registerIP, cfg.listenIP);
+    this.mockKey = opts.redisMockKey ?? PROCESS_MOCK_KEY;
+    this.rpcObservers.push(this.metrics.rpcObserver());
   }
 
   /** Adds an observer of every RPC served or made (metrics). Call before start(). */
@@ -116,8 +141,10 @@ export class GatewayNode {
     return `${this.registerIP}:${bound}`;
   }
 
-  private async register(serviceName: string, addr: string): Promise<void> {
-    this.unregister.push(await this.discovery.register(serviceName, addr));
+  private async register(serviceName: string, addr: string): Promise<() => Promise<void>> {
+    const off = await this.discovery.register(serviceName, addr);
+    this.unregister.push(off);
+    return off;
   }
 
   private async startSimulators(): Promise<void> {
@@ -163,7 +190,24 @@ export class GatewayNode {
     const push = this.pool<PushMsgServiceMethods>(pushService, cfg.serviceNames.push, cfg.serviceAddrs.push);
     const peers = this.pool<MsgGatewayMethods>(msgGatewayService, cfg.serviceNames.messageGateway, undefined);
 
-    const dispatch = createDispatcher({ msg, push });
+    const user = this.pool<UserMethods>(userService, cfg.serviceNames.user, cfg.serviceAddrs.user);
+    const subs = (this.subscriptions = new Subscriptions());
+    const cache = (this.onlineCache = new OnlineCache({
+      createSubscriber: () => connectRedis(cfg.redisUrl, { mockKey: this.mockKey }),
+      load: async (userIDs) => {
+        const r = await (await user.pick()).getUserStatus({ userIDs }, internalContext());
+        return new Map(r.statusList.map((st) => [st.userID, st.platformIDs]));
+      },
+      onChange: (userID, platformIDs) => {
+        const told = subs.notify(userID, platformIDs);
+        if (this.gateway?.events.active) this.gateway.events.emit({ type: 'presence', at: Date.now(), userID, platformIDs, subscribers: told });
+      },
+      slots: cfg.onlineCache.slots,
+      slotSize: cfg.onlineCache.slotSize,
+      expireMs: cfg.onlineCache.expireMs,
+    }));
+    await cache.start();
+    const dispatch = createDispatcher({ msg, push, subscribe: (client, data) => subs.handle2005(client, data, cache) });
     const gateway = (this.gateway = new WsGateway({
       listenIP: cfg.listenIP,
       port: cfg.wsPort,
@@ -187,14 +231,53 @@ export class GatewayNode {
         },
       },
       onRegistered: (client) => void this.checkOtherNodes(client, peers),
+      onUnregistered: (client) => subs.removeClient(client),
+      counters: { frameIn: (id) => this.metrics.countFrameIn(id), frameOut: (n) => this.metrics.countFrameOut(n) },
     }));
+    this.metrics.attachGateway(gateway.events, () => ({ users: gateway.users.userCount, conns: gateway.users.connCount }));
+    const reporter = (this.reporter = new StatusReporter({
+      send: async (batch) => {
+        await (await user.pick()).setUserOnlineStatus({ status: batch }, internalContext());
+      },
+      onlineNow: function* () {
+        for (const id of gateway.users.userIDs()) yield { userID: id, platformIDs: gateway.users.platforms(id) };
+      },
+      workers: cfg.presence.workers,
+      batchSize: cfg.presence.batchSize,
+      mergeIntervalMs: cfg.presence.mergeIntervalMs,
+      renewIntervalMs: cfg.presence.renewIntervalMs,
+    }));
+    gateway.users.onChange = (change) => reporter.report(change);
+    reporter.start();
+    this.wireWebhooks(gateway);
     const wsPort = await gateway.start();
     this.addresses.ws = `ws://${cfg.listenIP}:${wsPort}/`;
 
-    this.delivery = new PushDelivery(gateway.users);
+    this.delivery = new PushDelivery(gateway.users, 16_384, (code) => this.metrics.countPushResult(code));
     const hub = hubHandlers({ gateway, delivery: this.delivery, adminUserIDs: cfg.adminUserIDs });
     this.addresses.hub = await this.serveGrpc(cfg.hubPort, (s) => s.addService(msgGatewayService.definition, implement<MsgGatewayMethods>(msgGatewayService, hub, this.observer)));
-    await this.register(cfg.serviceNames.messageGateway, this.addresses.hub);
+    this.unregisterHub = await this.register(cfg.serviceNames.messageGateway, this.addresses.hub);
+    if (cfg.metricsEnable) {
+      this.metricsServer = await startMetricsServer(this.metrics.registry, { host: cfg.listenIP, port: cfg.metricsPort });
+      this.addresses.metrics = `${cfg.listenIP}:${this.metricsServer.port}`;
+    }
+  }
+
+  /** afterUserOnline/Offline/KickOff callbacks from the gateway's events, when configured. */
+  private wireWebhooks(gateway: WsGateway): void {
+    const w = this.cfg.webhooks;
+    if (!w.url || !(w.afterUserOnline.enable || w.afterUserOffline.enable || w.afterUserKickOff.enable)) return;
+    const hooks = (this.webhooks = new Webhooks({ ...w, queueSize: w.queueSize }));
+    gateway.events.on((e) => {
+      if (e.type === 'connect') {
+        const c = gateway.users.getAll(e.userID).find((x) => x.connID === e.connID);
+        hooks.afterUserOnline({ userID: e.userID, platformID: e.platformID, isAppBackground: c?.background ?? false, connID: e.connID });
+      } else if (e.type === 'disconnect' && e.reason !== 'kicked') {
+        hooks.afterUserOffline({ userID: e.userID, platformID: e.platformID, connID: e.connID });
+      } else if (e.type === 'kick') {
+        hooks.afterUserKickOff({ userID: e.userID, platformID: e.platformID });
+      }
+    });
   }
 
   /** Upstream's cross-node multi-login: every OTHER gateway applies the policy too (3 calls at a time). */
@@ -223,8 +306,16 @@ export class GatewayNode {
   }
 
   private async doClose(): Promise<void> {
-    for (const u of this.unregister) await u().catch(() => undefined);
+    // Leave discovery as a gateway first so no new pushes arrive; the services it reports to
+    // (user, for the final offline batch) stay registered until the gateway is done.
+    await this.unregisterHub?.().catch(() => undefined);
+    await this.metricsServer?.close();
     await this.gateway?.close();
+    // Every connection just went offline: report it before the user service goes away.
+    await this.reporter?.close({ reportOffline: true });
+    await this.onlineCache?.close();
+    await this.webhooks?.close({ drainMs: 1000 });
+    for (const u of this.unregister) await u().catch(() => undefined);
     await Promise.all(
       this.grpcServers.map(
         (s) =>

@@ -40,6 +40,10 @@ export interface WsGatewayOptions {
   handleRequest: RequestHandler;
   /** Called after a connection is registered (cross-node multi-login check, presence...). */
   onRegistered?: (client: Client) => void;
+  /** Called after a connection is unregistered (presence subscriptions...). */
+  onUnregistered?: (client: Client) => void;
+  /** Frame counters (metrics). */
+  counters?: { frameIn(reqIdentifier: number): void; frameOut(n: number): void };
   log?: (msg: string) => void;
 }
 
@@ -130,8 +134,17 @@ export class WsGateway implements ClientOwner {
     return resp;
   }
 
+  onFrameIn(_client: Client, reqIdentifier: number): void {
+    this.opts.counters?.frameIn(reqIdentifier);
+  }
+
+  onFrameOut(_client: Client, n: number): void {
+    this.opts.counters?.frameOut(n);
+  }
+
   unregister(client: Client, reason: CloseReason, detail: string): void {
     this.users.remove(client.userID, [client]);
+    this.opts.onUnregistered?.(client);
     if (this.events.active) {
       this.events.emit({
         type: 'disconnect',

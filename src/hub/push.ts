@@ -38,6 +38,8 @@ export class PushDelivery {
     private readonly users: UserMap,
     /** Bound on concurrently processed push requests (upstream: a 16384-slot queue). */
     private readonly maxPending = 16_384,
+    /** Told the result code of every connection a push reached (metrics). */
+    private readonly onResult?: (code: number) => void,
   ) {}
 
   async push(msg: sdkws.MsgData, userIDs: readonly string[], operationID: string, deadline?: Date): Promise<msggateway.SingleMsgToUserResults[]> {
@@ -74,15 +76,18 @@ export class PushDelivery {
     for (const client of [...this.users.getAll(userID)]) {
       if (client.background && client.platformID === Platform.IOS) {
         this.stats.iosBackground++;
+        this.onResult?.(ErrCode.IOSBackgroundPushErr);
         result.resp.push({ RecvPlatFormID: client.platformID, ResultCode: ErrCode.IOSBackgroundPushErr, RecvID: '' });
         continue;
       }
       if (!client.sendFrame(frames.for(client))) {
         this.stats.failed++;
+        this.onResult?.(ErrCode.PushMsgErr);
         result.resp.push({ RecvPlatFormID: client.platformID, ResultCode: ErrCode.PushMsgErr, RecvID: '' });
         continue;
       }
       this.stats.deliveries++;
+      this.onResult?.(0);
       if (PUSH_TERMINALS.has(client.platformID)) {
         result.onlinePush = true;
         result.resp.push({ RecvPlatFormID: client.platformID, ResultCode: 0, RecvID: '' });

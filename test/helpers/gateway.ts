@@ -8,7 +8,7 @@ import { gunzipFrame, gzipFrame } from '../../src/protocol/gzip.js';
 import { GatewayNode } from '../../src/node.js';
 
 /** Starts a full node (gateway, hub, simulators) on free loopback ports. */
-export async function startNode(over: DeepPartial<MsggwConfig> = {}, opts: { discovery?: Discovery } = {}): Promise<GatewayNode> {
+export async function startNode(over: DeepPartial<MsggwConfig> = {}, opts: { discovery?: Discovery; redisMockKey?: number } = {}): Promise<GatewayNode> {
   const cfg = mergeConfig(defaultConfig(), { wsPort: 0, hubPort: 0, metricsPort: 0, ...over });
   const node = new GatewayNode(cfg, opts);
   await node.start();
