@@ -29,11 +29,10 @@ import type { Init, JsonObject, MessageCodec, MessageTypes, PbCodecs } from './p
 
 export type { Init, JsonObject, MessageCodec } from './pb-types.js';
 
-// int64 fields as plain numbers, with no Long objects created on decode: protobufjs picks
-// Long or number per process when configured. This is process-wide, and deliberate: nothing
-// in msggw wants Long values (upstream's numbers - seqs, unix-ms times - fit in 2^53).
-protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
-protobuf.configure();
+// int64 fields come back as plain numbers (upstream's numbers - seqs, unix-ms times - fit in
+// 2^53). protobufjs' Long support stays on for the rest of the process: other libraries built on
+// protobufjs (etcd3's lease IDs) need exact 64-bit values, so the conversion happens in
+// normalize() below, per field, instead of by turning Long off globally.
 
 /** The proto files loaded, in dependency order (all live flat in `proto/`). */
 export const PROTO_FILES: readonly string[] = [
@@ -287,9 +286,18 @@ function defaultScalar(scalar: string): unknown {
   return scalar === 'bytes' ? Buffer.alloc(0) : SCALARS[scalar]!.zero;
 }
 
+const LONG_SCALARS = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+
+/** A decoded 64-bit value as a JS number (protobufjs gives Long objects for them). */
+function plainScalar(scalar: string, v: unknown): unknown {
+  if (LONG_SCALARS.has(scalar) && typeof v === 'object' && v !== null && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
+  if (LONG_SCALARS.has(scalar) && typeof v === 'string') return Number(v);
+  return v;
+}
+
 function normalizeValue(p: ValuePlan, v: unknown): unknown {
   if (p.message) return normalize(p.message, (v ?? {}) as Obj);
-  return v == null ? defaultScalar(p.scalar!) : v;
+  return v == null ? defaultScalar(p.scalar!) : plainScalar(p.scalar!, v);
 }
 
 /**
@@ -311,7 +319,7 @@ function normalize(type: protobuf.Type, src: Obj): Obj {
       out[f.name] = v == null ? undefined : normalize(f.message, v as Obj);
     } else {
       // protobufjs' prototype default for absent bytes is a frozen [] - give a real buffer.
-      out[f.name] = v == null || (f.scalar === 'bytes' && !(v instanceof Uint8Array)) ? defaultScalar(f.scalar!) : v;
+      out[f.name] = v == null || (f.scalar === 'bytes' && !(v instanceof Uint8Array)) ? defaultScalar(f.scalar!) : plainScalar(f.scalar!, v);
     }
   }
   return out;
