@@ -1,3 +1,4 @@
+import { freePort } from './ports.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -33,17 +34,7 @@ export function findEtcdBinary(): string {
 }
 
 /** A port nothing listens on right now (bind port 0, read it back, release it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports.js';
 
 /** A throwaway single-node etcd on free loopback ports. */
 export interface EtcdServer {

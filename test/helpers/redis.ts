@@ -1,3 +1,4 @@
+import { freePort } from './ports.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 
@@ -35,18 +36,7 @@ export function requireRedisServer(env: NodeJS.ProcessEnv = process.env): void {
   }
 }
 
-/** A port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports.js';
 
 /** Sends one inline PING and resolves true on +PONG. */
 function ping(port: number): Promise<boolean> {
