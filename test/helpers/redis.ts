@@ -1,6 +1,6 @@
 import { freePort } from './ports.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 
 /** A throwaway `redis-server` bound to loopback on a free port, without persistence. */
 export interface RedisServer {
