@@ -1,0 +1,119 @@
+import { Args, Command, Flags } from '@oclif/core';
+import { writeFileSync } from 'node:fs';
+import { serveFlags } from '../src/config/serve-flags.js';
+import {
+  formatSummary,
+  renderHtml,
+  runSim,
+  SCENARIO_NAMES,
+  ScenarioFileError,
+  simOptionsFromFlags,
+  SimUsageError,
+  TargetStartError,
+  type SimFlagValues,
+} from '../simulators/scenarios/index.js';
+
+// Every gateway flag except --no-gateway: the in-process gateway is the point of the default target.
+const { gateway: _gateway, ...gatewayFlags } = serveFlags;
+
+export default class Sim extends Command {
+  static override summary = 'Simulated OpenIM clients: load and scenario tests with reports that can fail CI.';
+  static override description = `Runs a built-in scenario (connect, chat, group, presence, multilogin, reconnect) or a scenario
+file (run FILE) against an in-process gateway started on free ports (the default) or an external one
+(--url). Measures handshakes, request round trips, end-to-end delivery latency and throughput, and
+checks integrity: every message reaches every online recipient connection exactly once, in seq order,
+with no gap after a reconnect's catch-up. Prints a live progress line on stderr and a summary at the
+end; --json/--html write reports; --threshold checks make the exit code 1 when they fail.`;
+  static override examples = [
+    '<%= config.bin %> sim chat --users 200 --rate 500 --duration 20s',
+    "<%= config.bin %> sim chat --users 10 --rate 50 --duration 2s --json out.json --threshold 'lost==0' --threshold 'delivery.p99<50ms'",
+    '<%= config.bin %> sim connect --users 10000 --ramp 2000 --hold 10s --url ws://127.0.0.1:10001/',
+    '<%= config.bin %> sim group --members 200 --senders 5 --rate 20 --duration 10s --html group.html',
+    '<%= config.bin %> sim presence --subscribers 20 --watched 50 --churn 10 --merge-interval 100',
+    '<%= config.bin %> sim multilogin --users 5 --policy 4',
+    "<%= config.bin %> sim reconnect --users 40 --rate 100 --drops 20 --threshold 'gaps==0' --threshold 'lost==0'",
+    '<%= config.bin %> sim run fixtures/scenarios/chat-mix.yaml --html report.html',
+  ];
+  static override args = {
+    scenario: Args.string({ description: `scenario: ${SCENARIO_NAMES.join(', ')}`, required: true, options: [...SCENARIO_NAMES] }),
+    file: Args.string({ description: 'scenario file (YAML or JSON) for "run"' }),
+  };
+  static override flags = {
+    users: Flags.integer({ char: 'u', summary: 'Users (connect 100, chat/reconnect 20, multilogin 5; group: same as --members).', helpGroup: 'SIZE' }),
+    members: Flags.integer({ summary: 'group: group members, all online (default 50).', helpGroup: 'SIZE' }),
+    senders: Flags.integer({ summary: 'group: members that send (default 5).', helpGroup: 'SIZE' }),
+    subscribers: Flags.integer({ summary: 'presence: subscriber connections (default 5).', helpGroup: 'SIZE' }),
+    watched: Flags.integer({ summary: 'presence: watched users that churn (default 10).', helpGroup: 'SIZE' }),
+    rate: Flags.string({ summary: 'chat/group/reconnect: messages per second over all senders (50, 20, 50).', helpGroup: 'PACE' }),
+    duration: Flags.string({ char: 'd', summary: 'Load window: sending/churn time (default 10s); connect: caps ramp + hold; run: caps the phases.', helpGroup: 'PACE' }),
+    hold: Flags.string({ summary: 'connect: hold every connection this long once open (default 5s).', helpGroup: 'PACE' }),
+    ramp: Flags.string({ summary: 'New connections per second when opening (default: as fast as --concurrency allows).', helpGroup: 'PACE' }),
+    concurrency: Flags.integer({ summary: 'Handshakes in flight at once.', default: 256, helpGroup: 'PACE' }),
+    churn: Flags.string({ summary: 'presence: on/offline flips per second (default 5).', helpGroup: 'PACE' }),
+    settle: Flags.string({ summary: 'presence: time subscribers get to converge after the churn (default 5s).', helpGroup: 'PACE' }),
+    drops: Flags.integer({ summary: 'reconnect: abrupt drops over the window (default: --users).', helpGroup: 'PACE' }),
+    backoff: Flags.string({ summary: 'reconnect: first reconnect delay, doubling per failed attempt (default 100ms).', helpGroup: 'PACE' }),
+    policy: Flags.integer({ summary: "multilogin: the target's multi-login policy to assert (0, 1, 4, 5; default 1). In-process it also configures the gateway.", helpGroup: 'SIZE' }),
+    join: Flags.string({ summary: 'group: how members join: auto (in-process: defined by the sim; external: first-send), first-send, none (serve --group).', default: 'auto', helpGroup: 'SIZE' }),
+    platforms: Flags.string({ summary: 'Platform mix, names or IDs with weights (default android:40,ios:30,web:20,windows:10).', helpGroup: 'CLIENTS' }),
+    sdk: Flags.string({ summary: 'Client flavour: go (gob + gzip), js (JSON), mix, or weights go:3,js:1.', default: 'go', helpGroup: 'CLIENTS' }),
+    prefix: Flags.string({ summary: 'Prefix of user and group IDs (default sim<random>_): users are <prefix>1..N.', helpGroup: 'CLIENTS' }),
+    seed: Flags.integer({ summary: 'Random seed (choices of senders, flows, churn) for a repeatable run.', helpGroup: 'CLIENTS' }),
+    url: Flags.string({ summary: 'External gateway WebSocket URL (ws://host:port/); default: start one in-process on free ports.', helpGroup: 'TARGET' }),
+    tokens: Flags.string({ summary: 'Tokens file instead of minting with --secret: JSON {"user:platform":"token"} or lines "user platform token".', helpGroup: 'TARGET' }),
+    'gateway-metrics': Flags.string({ summary: "External gateway's Prometheus URL (http://host:port/metrics), sampled for its RSS.", helpGroup: 'TARGET' }),
+    json: Flags.string({ summary: 'Write the JSON report (schemaVersion 1) to FILE.', helpGroup: 'REPORT' }),
+    html: Flags.string({ summary: 'Write a self-contained HTML report with charts to FILE.', helpGroup: 'REPORT' }),
+    threshold: Flags.string({ char: 't', summary: "Check, e.g. 'delivery.p99<50ms' or 'lost==0' (repeatable); a failed check exits 1.", multiple: true, multipleNonGreedy: true, helpGroup: 'REPORT' }),
+    quiet: Flags.boolean({ char: 'q', summary: 'No progress output on stderr.', helpGroup: 'REPORT' }),
+    drain: Flags.string({ summary: 'After the load, wait for outstanding deliveries, reconnects and catch-ups; give up after this long without progress (and at 12x in all).', default: '5s', helpGroup: 'PACE' }),
+    'setup-timeout': Flags.string({ summary: 'Bound of the set-up (connecting, joining) before the load.', default: '60s', helpGroup: 'PACE' }),
+    'request-timeout': Flags.string({ summary: 'Per-request timeout.', default: '10s', helpGroup: 'PACE' }),
+    'loss-grace': Flags.string({ summary: 'A delivery is not owed to a connection that ended within this long after the send.', default: '1s', helpGroup: 'PACE' }),
+    ...gatewayFlags,
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Sim);
+    const num = (v: string | undefined, flag: string): number | undefined => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) this.error(`--${flag} ${v}: expected a non-negative number`, { code: 'MSGGW_SIM_FLAG', exit: 2 });
+      return n;
+    };
+    let options;
+    try {
+      const values: SimFlagValues = { ...flags, rate: num(flags.rate, 'rate'), ramp: num(flags.ramp, 'ramp'), churn: num(flags.churn, 'churn') };
+      options = simOptionsFromFlags(args.scenario, args.file, values);
+    } catch (e) {
+      if (e instanceof SimUsageError) this.error(e.message, { code: e.code, suggestions: e.suggestion ? [e.suggestion] : [], exit: 2 });
+      if (e instanceof ScenarioFileError) this.error(e.message, { code: 'MSGGW_SIM_FILE', exit: 2 });
+      throw e;
+    }
+    const stop = new AbortController();
+    const onSignal = (): void => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let result;
+    try {
+      result = await runSim({ ...options, signal: stop.signal, progress: flags.quiet ? undefined : { isTTY: process.stderr.isTTY === true, write: (s) => process.stderr.write(s) } });
+    } catch (e) {
+      if (e instanceof TargetStartError) {
+        const suggestions = /EADDRINUSE/.test(e.message) ? ['a port is taken: leave --port/--hub-port/--metrics-port unset for free ports'] : [];
+        this.error(`could not start the in-process gateway: ${e.message}`, { code: 'MSGGW_START_FAILED', suggestions, exit: 1 });
+      }
+      throw e;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    const { report, failed } = result;
+    if (flags.json) writeFileSync(flags.json, `${JSON.stringify(report, null, 2)}\n`);
+    if (flags.html) writeFileSync(flags.html, renderHtml(report));
+    this.log(formatSummary(report));
+    if (report.run.error) this.error(`scenario ${report.scenario} stopped: ${report.run.error}`, { code: 'MSGGW_SIM_SCENARIO_ERROR', exit: 1 });
+    if (failed.length > 0) {
+      this.error(`${failed.length} threshold${failed.length > 1 ? 's' : ''} failed:\n${failed.map((t) => `  ${t.expr}: ${t.reason}`).join('\n')}`, { code: 'MSGGW_SIM_THRESHOLDS', exit: 1 });
+    }
+  }
+}

@@ -1,0 +1,38 @@
+/** `connect`: a connection storm (optionally ramped) and a hold, measuring handshakes and drops. */
+import type { Scenario } from '../scenario.js';
+import { sleep } from '../timing.js';
+
+/** Parameters of {@link connectScenario}. */
+export interface ConnectParams {
+  users: number;
+  /** New connections per second (0 = as fast as the concurrency allows). */
+  rampPerSec: number;
+  /** How long every connection is held open once all are open. */
+  holdMs: number;
+  /** Cap of ramp + hold (--duration); default unbounded by it (ramp + hold). */
+  durationMs?: number;
+}
+
+/**
+ * Opens `users` connections (user n on the platform mix's n-th platform), holds them, then
+ * lets the run close them. Drops during the hold show up as `connections.dropped`.
+ */
+export function connectScenario(p: ConnectParams): Scenario {
+  return {
+    name: 'connect',
+    params: { ...p },
+    trackMessages: false,
+    async run(ctx) {
+      const { run } = ctx;
+      const cap = p.durationMs !== undefined ? ctx.within(p.durationMs) : ctx.signal;
+      ctx.markLoadStart();
+      ctx.status(`opening ${p.users}`);
+      const res = await run.openMany(p.users, (i) => ({ userID: run.userID(i + 1), mixIndex: i }), { rampPerSec: p.rampPerSec, signal: cap });
+      if (res.opened + res.failed < p.users) ctx.note(`stopped opening at ${res.opened + res.failed}/${p.users}: the duration cap or an abort came first`);
+      ctx.status(`holding ${res.opened}`);
+      await sleep(p.holdMs, cap);
+      ctx.markLoadEnd();
+      ctx.section('connect', { requested: p.users, opened: res.opened, failed: res.failed, timeToOpenMs: Math.round(res.durationMs) });
+    },
+  };
+}

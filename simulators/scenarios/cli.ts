@@ -1,0 +1,249 @@
+/**
+ * From `msggw sim` flags to run options: every value parsed and checked here, with errors
+ * that say which flag and what to write instead, so the command itself stays a thin shell.
+ */
+import { configFromFlags, type ServeFlagValues } from '../../src/config/serve-flags.js';
+import { isValidPlatform, platformIdByName } from '../../src/protocol/platforms.js';
+import {
+  chatScenario,
+  connectScenario,
+  groupScenario,
+  multiloginScenario,
+  presenceScenario,
+  reconnectScenario,
+  SCENARIO_NAMES,
+  type GroupJoin,
+  type ScenarioName,
+} from './builtins/index.js';
+import { loadScenarioFile, ScenarioFileError } from './file/schema.js';
+import { fileScenario } from './file/runner.js';
+import type { SimOptions } from './run.js';
+import type { Scenario } from './scenario.js';
+import type { TargetSpec } from './target.js';
+import { parseThreshold, ThresholdError } from './thresholds.js';
+import { fileTokens, secretTokens, TokenFileError } from './tokens.js';
+import { parseDuration, parseMix, type Weighted } from './units.js';
+
+/** The `msggw sim` flags this module reads (serve flags included, for the in-process gateway). */
+export interface SimFlagValues extends Omit<ServeFlagValues, 'gateway'> {
+  users?: number;
+  members?: number;
+  senders?: number;
+  rate?: number;
+  duration?: string;
+  hold?: string;
+  ramp?: number;
+  concurrency: number;
+  platforms?: string;
+  sdk: string;
+  subscribers?: number;
+  watched?: number;
+  churn?: number;
+  settle?: string;
+  policy?: number;
+  drops?: number;
+  backoff?: string;
+  join: string;
+  url?: string;
+  tokens?: string;
+  'gateway-metrics'?: string;
+  prefix?: string;
+  seed?: number;
+  threshold?: string[];
+  drain: string;
+  'setup-timeout': string;
+  'request-timeout': string;
+  'loss-grace': string;
+}
+
+/** A usage problem: exit code 2, with a suggestion. */
+export class SimUsageError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly suggestion?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Builds the run options; throws {@link SimUsageError} (or ScenarioFileError) on bad input. */
+export function simOptionsFromFlags(scenarioName: string, file: string | undefined, f: SimFlagValues): Omit<SimOptions, 'progress' | 'signal'> {
+  if (!(SCENARIO_NAMES as readonly string[]).includes(scenarioName)) {
+    throw new SimUsageError(`unknown scenario "${scenarioName}"`, 'MSGGW_SIM_SCENARIO', `one of: ${SCENARIO_NAMES.join(', ')} (run takes a file: msggw sim run fixtures/scenarios/chat-mix.yaml)`);
+  }
+  const name = scenarioName as ScenarioName;
+  const dur = (v: string | undefined, flag: string): number | undefined => {
+    if (v === undefined) return undefined;
+    try {
+      return parseDuration(v, `--${flag}`);
+    } catch (e) {
+      throw new SimUsageError((e as Error).message, 'MSGGW_SIM_FLAG', `e.g. --${flag} 10s`);
+    }
+  };
+  const positive = (v: number | undefined, flag: string, min = 1): number | undefined => {
+    if (v !== undefined && !(v >= min)) throw new SimUsageError(`--${flag} must be at least ${min}, got ${v}`, 'MSGGW_SIM_FLAG');
+    return v;
+  };
+  const durationMs = dur(f.duration, 'duration');
+  const setupTimeoutMs = dur(f['setup-timeout'], 'setup-timeout')!;
+
+  let scenario: Scenario;
+  let loadMs: number;
+  switch (name) {
+    case 'connect': {
+      const users = positive(f.users, 'users') ?? 100;
+      const ramp = f.ramp ?? 0;
+      const holdMs = dur(f.hold, 'hold') ?? 5000;
+      scenario = connectScenario({ users, rampPerSec: ramp, holdMs, durationMs });
+      loadMs = durationMs ?? holdMs + (ramp > 0 ? (users * 1000) / ramp : 0) + setupTimeoutMs;
+      break;
+    }
+    case 'chat':
+    case 'reconnect': {
+      const users = positive(f.users, 'users', 2) ?? 20;
+      const rate = positive(f.rate, 'rate', 0.001) ?? 50;
+      loadMs = durationMs ?? 10_000;
+      scenario =
+        name === 'chat'
+          ? chatScenario({ users, rate, durationMs: loadMs })
+          : reconnectScenario({ users, rate, durationMs: loadMs, drops: f.drops ?? users, backoffMs: dur(f.backoff, 'backoff') ?? 100 });
+      break;
+    }
+    case 'group': {
+      if (f.users !== undefined && f.members !== undefined && f.users !== f.members) throw new SimUsageError('--users and --members mean the same for group: give one', 'MSGGW_SIM_FLAG');
+      const members = positive(f.members ?? f.users, 'members', 2) ?? 50;
+      if (!['auto', 'first-send', 'none'].includes(f.join)) throw new SimUsageError(`--join ${f.join}: use auto, first-send or none`, 'MSGGW_SIM_FLAG');
+      loadMs = durationMs ?? 10_000;
+      scenario = groupScenario({ members, senders: positive(f.senders, 'senders') ?? Math.min(5, members), rate: positive(f.rate, 'rate', 0.001) ?? 20, durationMs: loadMs, join: f.join as GroupJoin });
+      break;
+    }
+    case 'presence': {
+      loadMs = durationMs ?? 10_000;
+      scenario = presenceScenario({
+        subscribers: positive(f.subscribers, 'subscribers') ?? 5,
+        watched: positive(f.watched, 'watched') ?? 10,
+        churn: positive(f.churn, 'churn', 0.001) ?? 5,
+        durationMs: loadMs,
+        settleMs: dur(f.settle, 'settle') ?? 5000,
+      });
+      break;
+    }
+    case 'multilogin': {
+      const policy = f.policy ?? 1;
+      if (![0, 1, 4, 5].includes(policy)) throw new SimUsageError(`--policy ${policy} is not an OpenIM multi-login policy`, 'MSGGW_SIM_FLAG', 'use 0 (no kicks), 1 (same platform), 4 (same class) or 5 (PC and other)');
+      if (f.tokens !== undefined) throw new SimUsageError('multilogin mints a fresh token per login: it cannot use --tokens', 'MSGGW_SIM_FLAG', "drop --tokens and pass the gateway's --secret");
+      loadMs = durationMs ?? 30_000;
+      scenario = multiloginScenario({ users: positive(f.users, 'users') ?? 5, policy, durationMs: loadMs, kickTimeoutMs: 3000 });
+      break;
+    }
+    case 'run': {
+      if (file === undefined) throw new SimUsageError('sim run needs a scenario file', 'MSGGW_SIM_FILE', 'msggw sim run fixtures/scenarios/chat-mix.yaml');
+      const doc = loadScenarioFile(file);
+      loadMs = durationMs ?? doc.totalMs + 5000;
+      scenario = fileScenario(doc, file);
+      break;
+    }
+  }
+  if (name !== 'run' && file !== undefined) throw new SimUsageError(`unexpected argument "${file}": only "sim run" takes a file`, 'MSGGW_SIM_FILE');
+
+  let target: TargetSpec;
+  if (f.url !== undefined) {
+    if (!/^wss?:\/\//.test(f.url)) throw new SimUsageError(`--url ${f.url}: expected ws://host:port/`, 'MSGGW_SIM_FLAG');
+    target = { kind: 'external', url: f.url, metricsUrl: f['gateway-metrics'] };
+  } else {
+    let config;
+    try {
+      // The in-process node uses the serve flags; ports default to "any free one" so nothing clashes.
+      config = configFromFlags({
+        ...f,
+        gateway: true,
+        port: f.port ?? 0,
+        'hub-port': f['hub-port'] ?? 0,
+        'metrics-port': f['metrics-port'] ?? 0,
+        'multi-login-policy': f['multi-login-policy'] ?? (name === 'multilogin' ? (f.policy ?? 1) : undefined),
+      });
+    } catch (e) {
+      throw new SimUsageError((e as Error).message, 'MSGGW_BAD_CONFIG');
+    }
+    target = { kind: 'in-process', config };
+  }
+
+  let tokens;
+  try {
+    tokens = f.tokens !== undefined ? fileTokens(f.tokens) : secretTokens(f.secret ?? 'openIM123');
+  } catch (e) {
+    if (e instanceof TokenFileError) throw new SimUsageError(e.message, 'MSGGW_SIM_TOKENS', 'JSON {"user:platform":"token"} or lines "user platform token"');
+    throw e;
+  }
+
+  const thresholds = (f.threshold ?? []).map((t) => {
+    try {
+      return parseThreshold(t);
+    } catch (e) {
+      if (e instanceof ThresholdError) throw new SimUsageError(e.message, 'MSGGW_SIM_THRESHOLD');
+      throw e;
+    }
+  });
+
+  return {
+    scenario,
+    target,
+    tokens,
+    loadMs,
+    prefix: f.prefix,
+    seed: f.seed,
+    platforms: f.platforms === undefined ? undefined : parsePlatforms(f.platforms),
+    sdk: parseSdk(f.sdk),
+    concurrency: positive(f.concurrency, 'concurrency'),
+    rampPerSec: name === 'connect' ? (f.ramp ?? 0) : (f.ramp ?? 0),
+    requestTimeoutMs: dur(f['request-timeout'], 'request-timeout'),
+    setupTimeoutMs,
+    drainMs: dur(f.drain, 'drain'),
+    lossGraceMs: dur(f['loss-grace'], 'loss-grace'),
+    thresholds,
+  };
+}
+
+/** `android:40,ios:30,web:20` or `2:40,1:30,5:20` -> weighted platform IDs. */
+export function parsePlatforms(s: string): Weighted<number>[] {
+  try {
+    return parseMix(
+      s,
+      (name) => {
+        const id = /^\d+$/.test(name) ? Number(name) : platformIdByName(PLATFORM_ALIASES[name.toLowerCase()] ?? name);
+        return isValidPlatform(id) ? id : undefined;
+      },
+      '--platforms',
+    );
+  } catch (e) {
+    throw new SimUsageError((e as Error).message, 'MSGGW_SIM_FLAG', 'e.g. --platforms android:40,ios:30,web:20,windows:10 (names or IDs 1..11)');
+  }
+}
+
+/** `go`, `js`, `mix` (half each) or `go:3,js:1`. */
+export function parseSdk(s: string): Weighted<'go' | 'js'>[] {
+  if (s === 'mix') s = 'go:1,js:1';
+  try {
+    return parseMix(s, (name) => (name === 'go' || name === 'js' ? name : undefined), '--sdk');
+  } catch (e) {
+    throw new SimUsageError((e as Error).message, 'MSGGW_SIM_FLAG', 'use go, js, mix or go:3,js:1');
+  }
+}
+
+const PLATFORM_ALIASES: Record<string, string> = {
+  ios: 'IOS',
+  android: 'Android',
+  windows: 'Windows',
+  osx: 'OSX',
+  mac: 'OSX',
+  web: 'Web',
+  miniweb: 'MiniWeb',
+  linux: 'Linux',
+  apad: 'APad',
+  ipad: 'IPad',
+  admin: 'Admin',
+  harmonyos: 'HarmonyOS',
+};
+
+export { ScenarioFileError };

@@ -1,0 +1,189 @@
+/**
+ * `--html FILE`: one self-contained page (no external assets). The tables are rendered here;
+ * the charts (throughput, latency percentiles, connections and memory over time, one point
+ * per second) are drawn as inline SVG by a small script from the report embedded as JSON, so
+ * the file is the data too.
+ */
+import type { SimReport } from './report.js';
+import { formatDuration } from './units.js';
+
+/** Renders the report as an HTML page. */
+export function renderHtml(r: SimReport): string {
+  const verdict = r.run.error ? 'error' : r.passed ? 'pass' : 'fail';
+  const rows = (pairs: [string, unknown][]): string => pairs.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(String(v))}</td></tr>`).join('');
+  const lat = Object.entries(r.latency)
+    .map(([name, s]) => `<tr><th>${esc(name)}</th><td>${s.count}</td><td>${n(s.p50)}</td><td>${n(s.p90)}</td><td>${n(s.p99)}</td><td>${n(s.p999)}</td><td>${n(s.max)}</td></tr>`)
+    .join('');
+  const th = r.thresholds
+    .map((t) => `<tr class="${t.ok ? 'ok' : 'bad'}"><td>${t.ok ? 'ok' : 'FAIL'}</td><td><code>${esc(t.expr)}</code></td><td>${t.actual === null ? 'no data' : esc(String(t.actual))}</td></tr>`)
+    .join('');
+  const reasons = (rec: Record<string, number>): string =>
+    Object.entries(rec)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ') || '-';
+  // JSON inside <script>: escape "<" so a "</script>" in any string cannot end the element.
+  const data = JSON.stringify(r).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>msggw sim ${esc(r.scenario)}: ${verdict}</title>
+<style>
+body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1d232a;background:#fafbfc}
+h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:24px 0 8px}
+.verdict{display:inline-block;padding:2px 10px;border-radius:10px;color:#fff;font-weight:600;text-transform:uppercase;font-size:12px}
+.pass{background:#1a7f37}.fail{background:#cf222e}.error{background:#9a6700}
+table{border-collapse:collapse;background:#fff;margin:4px 0}
+th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:left;font-variant-numeric:tabular-nums}
+th{background:#f3f5f7;font-weight:600}
+tr.bad td{background:#ffebe9} tr.ok td{background:#dafbe1}
+.grid{display:flex;flex-wrap:wrap;gap:16px}
+.card{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:8px}
+svg.chart{width:720px;max-width:100%;height:260px}
+.muted{color:#57606a}
+</style></head><body>
+<h1>msggw sim ${esc(r.scenario)} <span class="verdict ${verdict}">${verdict}</span></h1>
+<div class="muted">${esc(r.target.kind)} ${esc(r.target.url)} · started ${esc(r.run.startedAt)} · ${esc(formatDuration(r.run.durationMs))} · load window ${esc(formatDuration(r.run.loadMs))} · prefix ${esc(r.run.prefix)} · seed ${r.run.seed}${r.run.aborted ? ' · aborted' : ''}</div>
+${r.run.error ? `<p class="bad"><b>error:</b> ${esc(r.run.error)}</p>` : ''}
+${th ? `<h2>Thresholds</h2><table><tr><th></th><th>check</th><th>actual</th></tr>${th}</table>` : ''}
+<h2>Charts</h2>
+<div class="grid">
+<div class="card"><svg class="chart" id="chart-throughput" data-chart="throughput" viewBox="0 0 720 260" role="img" aria-label="throughput per second"></svg></div>
+<div class="card"><svg class="chart" id="chart-latency" data-chart="latency" viewBox="0 0 720 260" role="img" aria-label="latency percentiles per second"></svg></div>
+<div class="card"><svg class="chart" id="chart-connections" data-chart="connections" viewBox="0 0 720 260" role="img" aria-label="open connections"></svg></div>
+<div class="card"><svg class="chart" id="chart-memory" data-chart="memory" viewBox="0 0 720 260" role="img" aria-label="memory"></svg></div>
+</div>
+<h2>Summary</h2>
+<div class="grid"><table>${rows([
+    ['connections opened', r.connections.opened],
+    ['connections failed', `${r.connections.failed} (${reasons(r.connections.failedByReason)})`],
+    ['connections closed', `${r.connections.closed} (${reasons(r.connections.closedByReason)})`],
+    ['dropped', r.connections.dropped],
+    ['peak open', r.connections.peak],
+    ['time to open', r.connections.timeToOpenMs === null ? '-' : formatDuration(r.connections.timeToOpenMs)],
+    ['reconnects', r.connections.reconnects],
+  ])}</table><table>${rows([
+    ['messages sent', `${r.messages.sent} (${r.messages.sentPerSec ?? '-'}/s)`],
+    ['send failures', r.messages.failed],
+    ['expected deliveries', r.messages.expectedDeliveries],
+    ['received by push', `${r.messages.receivedByPush} (${r.messages.deliveredPerSec ?? '-'}/s)`],
+    ['received by pull', r.messages.receivedByPull],
+    ['lost', r.integrity.lost],
+    ['duplicates', r.integrity.duplicates],
+    ['out of order', r.integrity.outOfOrder],
+    ['gaps', r.integrity.gaps],
+    ['errors', r.errors.total],
+    ['rss peak (MB)', r.memory.rssPeakMB],
+  ])}</table></div>
+${lat ? `<h2>Latency (ms)</h2><table><tr><th></th><th>count</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>${lat}</table>` : ''}
+${r.notes.length ? `<h2>Notes</h2><ul>${r.notes.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
+<h2>Parameters</h2><pre>${esc(JSON.stringify(r.params, null, 2))}</pre>
+<script type="application/json" id="report-data">${data}</script>
+<script>
+${CHART_SCRIPT}
+</script>
+</body></html>
+`;
+}
+
+/** Draws the charts from the embedded report (runs in the browser). */
+const CHART_SCRIPT = String.raw`(function () {
+  var NS = 'http://www.w3.org/2000/svg';
+  var report = JSON.parse(document.getElementById('report-data').textContent);
+  var tl = report.timeline || [];
+  var COLORS = ['#0969da', '#1a7f37', '#bf3989', '#9a6700', '#cf222e', '#8250df'];
+  function el(name, attrs, parent) {
+    var e = document.createElementNS(NS, name);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function text(parent, x, y, s, anchor, size) {
+    var t = el('text', { x: x, y: y, 'font-size': size || 11, fill: '#57606a', 'text-anchor': anchor || 'start' }, parent);
+    t.textContent = s;
+    return t;
+  }
+  function niceMax(v) {
+    if (!(v > 0)) return 1;
+    var p = Math.pow(10, Math.floor(Math.log10(v)));
+    var m = v / p;
+    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+  }
+  function fmt(v) {
+    return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+  }
+  function chart(id, title, unit, series) {
+    var svg = document.getElementById(id);
+    var W = 720, H = 260, L = 56, R = 16, T = 36, B = 40;
+    text(svg, L, 14, title, 'start', 13).setAttribute('fill', '#1d232a');
+    var pts = [], maxX = 0, maxY = 0;
+    series.forEach(function (s) {
+      var p = [];
+      tl.forEach(function (pt) {
+        var y = s.get(pt);
+        if (y !== null && y !== undefined && isFinite(y)) { p.push([pt.t, y]); if (y > maxY) maxY = y; }
+        if (pt.t > maxX) maxX = pt.t;
+      });
+      pts.push(p);
+    });
+    var drawn = pts.some(function (p) { return p.length > 0; });
+    if (!drawn) { text(svg, W / 2, H / 2, 'no data', 'middle', 13); svg.setAttribute('data-drawn', '0'); return; }
+    maxY = niceMax(maxY);
+    var steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600];
+    var step = steps.filter(function (st) { return maxX / st <= 6; })[0] || 3600;
+    maxX = Math.max(step, Math.ceil(maxX / step) * step);
+    var x = function (v) { return L + (v / maxX) * (W - L - R); };
+    var y = function (v) { return H - B - (v / maxY) * (H - T - B); };
+    for (var i = 0; i <= 4; i++) {
+      var gy = y((maxY * i) / 4);
+      el('line', { x1: L, x2: W - R, y1: gy, y2: gy, stroke: '#eaeef2' }, svg);
+      text(svg, L - 6, gy + 4, fmt((maxY * i) / 4), 'end');
+    }
+    for (var tv = 0; tv <= maxX; tv += step) text(svg, x(tv), H - B + 16, tv + 's', 'middle');
+    el('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: '#8c959f' }, svg);
+    el('line', { x1: L, x2: L, y1: T, y2: H - B, stroke: '#8c959f' }, svg);
+    text(svg, L - 6, T - 12, unit, 'end');
+    var lx = L;
+    series.forEach(function (s, k) {
+      var p = pts[k];
+      var color = COLORS[k % COLORS.length];
+      if (p.length > 0) {
+        var d = p.map(function (q, n) { return (n ? 'L' : 'M') + x(q[0]).toFixed(1) + ' ' + y(q[1]).toFixed(1); }).join(' ');
+        if (p.length === 1) d += ' l 0.01 0';
+        el('path', { d: d, fill: 'none', stroke: color, 'stroke-width': 2, 'stroke-linejoin': 'round', 'stroke-linecap': 'round', class: 'series', 'data-series': s.name }, svg);
+      }
+      el('rect', { x: lx, y: H - 14, width: 10, height: 10, fill: color }, svg);
+      text(svg, lx + 14, H - 5, s.name + (p.length ? '' : ' (none)'));
+      lx += 24 + s.name.length * 7 + (p.length ? 0 : 42);
+    });
+    svg.setAttribute('data-drawn', '1');
+  }
+  function pick(field, stat) { return function (pt) { return pt[field] ? pt[field][stat] : null; }; }
+  chart('chart-throughput', 'Throughput per second', 'per s', [
+    { name: 'sent', get: function (p) { return p.sent; } },
+    { name: 'delivered', get: function (p) { return p.delivered; } },
+    { name: 'opened', get: function (p) { return p.opened; } },
+    { name: 'errors', get: function (p) { return p.errors; } }
+  ]);
+  var hasDelivery = tl.some(function (p) { return p.delivery; });
+  var fam = hasDelivery ? 'delivery' : tl.some(function (p) { return p.presence; }) ? 'presence' : tl.some(function (p) { return p.rtt; }) ? 'rtt' : 'handshake';
+  chart('chart-latency', 'Latency percentiles per second: ' + fam, 'ms', [
+    { name: 'p50', get: pick(fam, 'p50') },
+    { name: 'p90', get: pick(fam, 'p90') },
+    { name: 'p99', get: pick(fam, 'p99') },
+    { name: 'max', get: pick(fam, 'max') }
+  ]);
+  chart('chart-connections', 'Open connections', 'conns', [{ name: 'open', get: function (p) { return p.open; } }]);
+  chart('chart-memory', 'Resident memory', 'MB', [
+    { name: 'sim rss', get: function (p) { return p.rssMB; } },
+    { name: 'gateway rss', get: function (p) { return p.gatewayRssMB; } }
+  ]);
+  document.body.setAttribute('data-charts', 'drawn');
+})();`;
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+}
+
+function n(v: number | null): string {
+  return v === null ? '-' : String(Math.round(v * 1000) / 1000);
+}

@@ -1,0 +1,20 @@
+/** `msggw sim`: simulated OpenIM clients for load and scenario testing (one import for the command and tests). */
+export * from './builtins/index.js';
+export { simOptionsFromFlags, parsePlatforms, parseSdk, SimUsageError, type SimFlagValues } from './cli.js';
+export { LATENCY_FAMILIES, LATENCY_STATS, SCALAR_METRICS, metricDoc, metricsMarkdown, type MetricDoc, type MetricUnit } from './catalog.js';
+export { SimConn, SimRun, errorKind, type ConnSpec, type OpenManyResult, type ReconnectPolicy, type SendTarget, type SimRunOptions } from './engine.js';
+export { fileScenario, type FileScenarioOptions } from './file/runner.js';
+export { BUILTIN_VARIABLES, loadScenarioFile, parseScenarioText, ScenarioFileError, validateScenario, type Flow, type Phase, type ScenarioFile, type Step } from './file/schema.js';
+export { Histogram, type LatencyStats } from './histogram.js';
+export { renderHtml } from './html.js';
+export { SentLedger, type ExcusePredicate, type LedgerTotals, type Receipt } from './ledger.js';
+export { SimMetrics, type IntervalStats, type LatencyFamily, type SimCounters, type TimelinePoint } from './metrics.js';
+export { Progress, type ProgressSink } from './progress.js';
+export { buildReport, formatSummary, REPORT_SCHEMA_VERSION, withThresholds, type ReportInputs, type SimReport } from './report.js';
+export { DEFAULT_PLATFORMS, runSim, TargetStartError, type SimOptions, type SimResult } from './run.js';
+export { forEachLimit, type Scenario, type ScenarioContext } from './scenario.js';
+export { scrapeRssMB, startTarget, type Target, type TargetSpec } from './target.js';
+export { evaluateThresholds, parseThreshold, ThresholdError, type Threshold, type ThresholdOp, type ThresholdResult } from './thresholds.js';
+export { pace, sleep, waitUntil, type PaceOptions } from './timing.js';
+export { fileTokens, parseTokens, secretTokens, TokenFileError, type TokenSource } from './tokens.js';
+export { formatDuration, parseDuration, parseMix, pickByIndex, Rng, type Weighted } from './units.js';

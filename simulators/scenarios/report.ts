@@ -1,0 +1,319 @@
+/**
+ * The run report: one JSON document (schema below, `schemaVersion` 1; fields are only ever
+ * added within a version) from which the summary table, the HTML page and the threshold
+ * checks are all derived.
+ */
+import type { MissingRange, SeqAnomaly } from '../client/index.js';
+import { LATENCY_STATS } from './catalog.js';
+import type { LatencyStats } from './histogram.js';
+import type { LedgerTotals } from './ledger.js';
+import type { SimMetrics, TimelinePoint } from './metrics.js';
+import type { ThresholdResult } from './thresholds.js';
+import { formatDuration } from './units.js';
+
+/** Version of the report's JSON schema; bumped only on incompatible changes. */
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** The report of one run (`--json FILE` writes exactly this). */
+export interface SimReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  tool: 'msggw sim';
+  /** Built-in name, or `run <name>` for a scenario file. */
+  scenario: string;
+  params: Record<string, unknown>;
+  target: { kind: 'in-process' | 'external'; url: string };
+  run: {
+    prefix: string;
+    seed: number;
+    startedAt: string;
+    endedAt: string;
+    durationMs: number;
+    /** Length of the load window throughput is computed over. */
+    loadMs: number;
+    /** The hard cap or Ctrl-C cut the run short. */
+    aborted: boolean;
+    /** Why the scenario stopped early (null when it ran through). */
+    error: string | null;
+  };
+  /** No failed threshold and no scenario error. */
+  passed: boolean;
+  /** The flat metric namespace thresholds use (see the README's metric table). */
+  metrics: Record<string, number | null>;
+  connections: {
+    opened: number;
+    failed: number;
+    closed: number;
+    dropped: number;
+    peak: number;
+    timeToOpenMs: number | null;
+    closedByReason: Record<string, number>;
+    failedByReason: Record<string, number>;
+    reconnects: number;
+    reconnectFailures: number;
+  };
+  messages: {
+    sent: number;
+    failed: number;
+    skipped: number;
+    expectedDeliveries: number;
+    receivedByPush: number;
+    receivedByPull: number;
+    sentPerSec: number | null;
+    deliveredPerSec: number | null;
+  };
+  integrity: {
+    lost: number;
+    duplicates: number;
+    outOfOrder: number;
+    gaps: number;
+    gapEvents: number;
+    unexpected: number;
+    foreign: number;
+    excused: number;
+    catchUps: number;
+    catchUpFailures: number;
+    /** First missing seq ranges (client labels are `c<connection id>`). */
+    missing: MissingRange[];
+    /** First seq anomalies (duplicates, out-of-order, gaps) as the tracker saw them. */
+    anomalies: SeqAnomaly[];
+    lostSamples: LedgerTotals['lostSamples'];
+  };
+  /** Latency histograms by family (`handshake`, `delivery`, `rtt`, `rtt.1003`, ...), ms. */
+  latency: Record<string, LatencyStats>;
+  errors: { total: number; byKind: Record<string, number> };
+  memory: { rssPeakMB: number; gatewayRssPeakMB: number | null };
+  /** Scenario sections (connect, group, presence, multilogin, reconnect, flows). */
+  extra: Record<string, unknown>;
+  /** One point per second. */
+  timeline: TimelinePoint[];
+  thresholds: ThresholdResult[];
+  notes: string[];
+}
+
+/** Everything {@link buildReport} combines. */
+export interface ReportInputs {
+  scenario: string;
+  params: Record<string, unknown>;
+  target: { kind: 'in-process' | 'external'; url: string };
+  prefix: string;
+  seed: number;
+  metrics: SimMetrics;
+  ledger: LedgerTotals;
+  tracker: { outOfOrder: number; gapEvents: number; missing: MissingRange[]; missingCount: number; anomalies: readonly SeqAnomaly[] };
+  timeToOpenMs: number | null;
+  loadStart: number | null;
+  loadEnd: number | null;
+  aborted: boolean;
+  error: string | null;
+  scenarioMetrics: Record<string, number | null>;
+  extra: Record<string, unknown>;
+  notes: string[];
+}
+
+/** Builds the report (thresholds are added by the caller with {@link withThresholds}). */
+export function buildReport(i: ReportInputs): SimReport {
+  const m = i.metrics;
+  const c = m.counters;
+  const now = performance.now();
+  const loadStart = i.loadStart ?? m.startedAt;
+  const loadEnd = i.loadEnd ?? now;
+  const loadMs = Math.max(0, loadEnd - loadStart);
+  const sentPerSec = loadMs > 0 && c.sent > 0 ? round2((c.sent * 1000) / loadMs) : null;
+  // Deliveries trail the sends: their window runs to the last one received.
+  const deliveryWindow = Math.max(loadEnd, m.lastDeliveryAt) - loadStart;
+  const deliveredPerSec = deliveryWindow > 0 && i.ledger.receivedByPush > 0 ? round2((i.ledger.receivedByPush * 1000) / deliveryWindow) : null;
+  const latency = m.latencies();
+  const errorsTotal = m.errorTotal();
+
+  const metrics: Record<string, number | null> = {
+    duration: Math.round(now - m.startedAt),
+    'load.duration': Math.round(loadMs),
+    'time.open': i.timeToOpenMs === null ? null : Math.round(i.timeToOpenMs),
+    'connections.opened': c.connOpened,
+    'connections.failed': c.connFailed,
+    'connections.closed': c.connClosed,
+    'connections.dropped': c.connDropped,
+    'connections.peak': c.peakOpen,
+    reconnects: c.reconnects,
+    'reconnect.failures': c.reconnectFailures,
+    catchups: c.catchUps,
+    'catchup.failures': c.catchUpFailures,
+    'messages.sent': c.sent,
+    'messages.failed': c.sendFailed,
+    'messages.skipped': c.sendSkipped,
+    'deliveries.expected': i.ledger.expected,
+    'deliveries.received': i.ledger.receivedByPush,
+    'deliveries.pulled': i.ledger.receivedByPull,
+    'throughput.sent': sentPerSec,
+    'throughput.delivered': deliveredPerSec,
+    lost: i.ledger.lost,
+    duplicates: i.ledger.duplicates,
+    outOfOrder: i.tracker.outOfOrder,
+    gaps: i.tracker.missingCount,
+    unexpected: i.ledger.unexpected,
+    requests: c.requests,
+    'request.errors': c.requestErrors,
+    'protocol.errors': c.protocolErrors,
+    errors: errorsTotal,
+    'kicks.expected': null,
+    'kicks.observed': null,
+    'kicks.missing': null,
+    // Outside multilogin no kick is expected (multilogin sets its own value).
+    'kicks.unexpected': c.kicks,
+    'presence.notifications': c.presenceEvents,
+    'presence.stale': null,
+    'flows.started': c.flowsStarted,
+    'flows.completed': c.flowsCompleted,
+    'flows.failed': c.flowsFailed,
+    'rss.peak': Math.round(m.peakRssMB * 10) / 10,
+    'gateway.rss.peak': m.gatewayPeakRssMB,
+    ...i.scenarioMetrics,
+  };
+  for (const [family, s] of Object.entries(latency)) {
+    for (const stat of LATENCY_STATS) {
+      const v = s[stat];
+      metrics[`${family}.${stat}`] = v === null ? null : round3(v);
+    }
+  }
+
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: 'msggw sim',
+    scenario: i.scenario,
+    params: i.params,
+    target: i.target,
+    run: {
+      prefix: i.prefix,
+      seed: i.seed,
+      startedAt: m.startedAtIso,
+      endedAt: new Date().toISOString(),
+      durationMs: Math.round(now - m.startedAt),
+      loadMs: Math.round(loadMs),
+      aborted: i.aborted,
+      error: i.error,
+    },
+    passed: i.error === null,
+    metrics,
+    connections: {
+      opened: c.connOpened,
+      failed: c.connFailed,
+      closed: c.connClosed,
+      dropped: c.connDropped,
+      peak: c.peakOpen,
+      timeToOpenMs: metrics['time.open'] ?? null,
+      closedByReason: { ...m.closedByReason },
+      failedByReason: { ...m.failedByReason },
+      reconnects: c.reconnects,
+      reconnectFailures: c.reconnectFailures,
+    },
+    messages: {
+      sent: c.sent,
+      failed: c.sendFailed,
+      skipped: c.sendSkipped,
+      expectedDeliveries: i.ledger.expected,
+      receivedByPush: i.ledger.receivedByPush,
+      receivedByPull: i.ledger.receivedByPull,
+      sentPerSec,
+      deliveredPerSec,
+    },
+    integrity: {
+      lost: i.ledger.lost,
+      duplicates: i.ledger.duplicates,
+      outOfOrder: i.tracker.outOfOrder,
+      gaps: i.tracker.missingCount,
+      gapEvents: i.tracker.gapEvents,
+      unexpected: i.ledger.unexpected,
+      foreign: c.foreign,
+      excused: i.ledger.excused,
+      catchUps: c.catchUps,
+      catchUpFailures: c.catchUpFailures,
+      missing: i.tracker.missing.slice(0, 20),
+      anomalies: i.tracker.anomalies.slice(0, 20),
+      lostSamples: i.ledger.lostSamples,
+    },
+    latency,
+    errors: { total: errorsTotal, byKind: { ...m.errorsByKind } },
+    memory: { rssPeakMB: Math.round(m.peakRssMB * 10) / 10, gatewayRssPeakMB: m.gatewayPeakRssMB },
+    extra: i.extra,
+    timeline: m.timeline,
+    thresholds: [],
+    notes: i.notes,
+  };
+}
+
+/** The report with threshold results; `passed` turns false when any failed. */
+export function withThresholds(r: SimReport, results: ThresholdResult[]): SimReport {
+  return { ...r, thresholds: results, passed: r.passed && results.every((t) => t.ok) };
+}
+
+/** The summary table printed at the end of a run. */
+export function formatSummary(r: SimReport): string {
+  const c = r.connections;
+  const msg = r.messages;
+  const g = r.integrity;
+  const out: string[] = [];
+  const verdict = r.run.error ? 'ERROR' : r.passed ? 'PASS' : 'FAIL';
+  out.push(`msggw sim ${r.scenario} against ${r.target.kind} ${r.target.url} (prefix ${r.run.prefix}, seed ${r.run.seed}): ${formatDuration(r.run.durationMs)}, ${verdict}`);
+  out.push('');
+  const rows: [string, string][] = [];
+  rows.push(['connections', `opened ${c.opened}  failed ${c.failed}${fmtReasons(c.failedByReason)}  peak ${c.peak}  time to open ${c.timeToOpenMs === null ? '-' : formatDuration(c.timeToOpenMs)}`]);
+  rows.push(['closed', `${c.closed}${fmtReasons(c.closedByReason)}  dropped ${c.dropped}  reconnects ${c.reconnects} (failed attempts ${c.reconnectFailures})`]);
+  if (msg.sent > 0 || msg.receivedByPush > 0) {
+    rows.push(['messages', `sent ${msg.sent} (${fmtRate(msg.sentPerSec)})  failed ${msg.failed}  skipped ${msg.skipped}`]);
+    rows.push(['deliveries', `expected ${msg.expectedDeliveries}  by push ${msg.receivedByPush} (${fmtRate(msg.deliveredPerSec)})  by pull ${msg.receivedByPull}`]);
+    rows.push(['integrity', `lost ${g.lost}  duplicates ${g.duplicates}  out-of-order ${g.outOfOrder}  gaps ${g.gaps}  unexpected ${g.unexpected}  catch-ups ${g.catchUps} (failed ${g.catchUpFailures})`]);
+  }
+  for (const [k, v] of Object.entries(r.metrics)) {
+    const shown = k === 'presence.stale' || (k.startsWith('kicks.') && (r.metrics['kicks.expected'] !== null || (k === 'kicks.unexpected' && v !== 0)));
+    if (v !== null && shown) rows.push([k, String(v)]);
+  }
+  rows.push(['errors', `${r.errors.total}${fmtReasons(r.errors.byKind)}`]);
+  rows.push(['memory', `rss peak ${r.memory.rssPeakMB} MB${r.memory.gatewayRssPeakMB === null ? '' : `  gateway rss peak ${r.memory.gatewayRssPeakMB} MB`}`]);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) out.push(`${k.padEnd(w)}  ${v}`);
+
+  const fams = Object.entries(r.latency);
+  if (fams.length > 0) {
+    out.push('');
+    const head = ['latency (ms)', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'];
+    const table = fams.map(([name, s]) => [name, String(s.count), fmt(s.p50), fmt(s.p90), fmt(s.p99), fmt(s.p999), fmt(s.max)]);
+    const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+    out.push(head.map((h, i) => (i === 0 ? h.padEnd(widths[i]!) : h.padStart(widths[i]!))).join('  '));
+    for (const row of table) out.push(row.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  '));
+  }
+  if (r.thresholds.length > 0) {
+    out.push('');
+    out.push('thresholds');
+    for (const t of r.thresholds) out.push(`  ${t.ok ? 'ok  ' : 'FAIL'} ${t.expr}${t.actual === null ? '  (no data)' : `  (actual ${round3(t.actual)})`}`);
+  }
+  if (r.run.error) out.push('', `error: ${r.run.error}`);
+  for (const n of r.notes) out.push(`note: ${n}`);
+  return out.join('\n');
+}
+
+function fmtReasons(rec: Record<string, number>): string {
+  const e = Object.entries(rec);
+  if (e.length === 0) return '';
+  return ` (${e
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ')})`;
+}
+
+function fmtRate(v: number | null): string {
+  return v === null ? '-/s' : `${v.toFixed(1)}/s`;
+}
+
+function fmt(v: number | null): string {
+  if (v === null) return '-';
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

@@ -1,0 +1,229 @@
+/**
+ * One sim run from start to report: start (or reach) the target, run the scenario under a
+ * hard time cap with a per-second sampler and progress line, drain outstanding deliveries,
+ * close every client and the in-process node, then build the report and check thresholds.
+ */
+import { setMaxListeners } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { SimRun } from './engine.js';
+import { SimMetrics } from './metrics.js';
+import { Progress, type ProgressSink } from './progress.js';
+import { buildReport, withThresholds, type SimReport } from './report.js';
+import type { Scenario, ScenarioContext } from './scenario.js';
+import { scrapeRssMB, startTarget, type Target, type TargetSpec } from './target.js';
+import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.js';
+import type { TokenSource } from './tokens.js';
+import { Rng, type Weighted } from './units.js';
+
+/** The default platform mix: what a mobile-first app's connections look like. */
+export const DEFAULT_PLATFORMS: readonly Weighted<number>[] = [
+  { value: 2, weight: 40 },
+  { value: 1, weight: 30 },
+  { value: 5, weight: 20 },
+  { value: 3, weight: 10 },
+];
+
+/** Options of {@link runSim}. */
+export interface SimOptions {
+  scenario: Scenario;
+  target: TargetSpec;
+  tokens: TokenSource;
+  /** Load window (`--duration`) handed to the scenario. */
+  loadMs: number;
+  /** Prefix of user and group IDs; default `sim<random>_`. */
+  prefix?: string;
+  seed?: number;
+  platforms?: readonly Weighted<number>[];
+  sdk?: readonly Weighted<'go' | 'js'>[];
+  /** Handshakes in flight at once; default 256. */
+  concurrency?: number;
+  /** Connections per second when opening many; default 0 (unlimited). */
+  rampPerSec?: number;
+  requestTimeoutMs?: number;
+  /** Bound of the set-up before the load; default 60 s. */
+  setupTimeoutMs?: number;
+  /** The wait for outstanding deliveries, reconnects and catch-ups gives up after this long without progress (and at 12x in all); default 5 s. */
+  drainMs?: number;
+  /** See SimRunOptions.lossGraceMs; default 1 s. */
+  lossGraceMs?: number;
+  maxInFlightSends?: number;
+  thresholds?: readonly Threshold[];
+  progress?: ProgressSink;
+  /** Ctrl-C: stops the run early (a report is still made). */
+  signal?: AbortSignal;
+  /** Called with the target once it is up (tests reach the in-process node through it). */
+  onTarget?: (t: Target) => void;
+}
+
+/** What {@link runSim} returns. */
+export interface SimResult {
+  report: SimReport;
+  /** Failed thresholds (empty when all passed). */
+  failed: ThresholdResult[];
+}
+
+/** Thrown when the target cannot be started; nothing ran. */
+export class TargetStartError extends Error {}
+
+/** See the module comment. Never throws for scenario failures: they end up in `report.run.error`. */
+export async function runSim(o: SimOptions): Promise<SimResult> {
+  const seed = o.seed ?? (Date.now() & 0x7fffffff);
+  const rng = new Rng(seed);
+  // Random even with a fixed seed: runs sharing a gateway (or an embedded Redis) must not share users.
+  const prefix = o.prefix ?? `sim${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}_`;
+  const setupTimeoutMs = o.setupTimeoutMs ?? 60_000;
+  const drainMs = o.drainMs ?? 5000;
+  let target: Target;
+  try {
+    target = await startTarget(o.target);
+  } catch (e) {
+    throw new TargetStartError((e as Error).message);
+  }
+  o.onTarget?.(target);
+  const metrics = new SimMetrics();
+  // The hard cap: set-up, load and a margin; drain and teardown have their own bounds.
+  const hardCap = new AbortController();
+  const capTimer = setTimeout(() => hardCap.abort(), setupTimeoutMs + o.loadMs + 10_000);
+  const signal = o.signal ? AbortSignal.any([hardCap.signal, o.signal]) : hardCap.signal;
+  // Thousands of waits (one per virtual user or connection) listen to these signals at once.
+  setMaxListeners(0, hardCap.signal, signal);
+  const run = new SimRun({
+    url: target.url,
+    tokens: o.tokens,
+    prefix,
+    metrics,
+    rng,
+    platforms: o.platforms ?? DEFAULT_PLATFORMS,
+    sdk: o.sdk ?? [{ value: 'go', weight: 1 }],
+    concurrency: o.concurrency ?? 256,
+    rampPerSec: o.rampPerSec ?? 0,
+    requestTimeoutMs: o.requestTimeoutMs ?? 10_000,
+    trackMessages: o.scenario.trackMessages,
+    reconnect: o.scenario.reconnect,
+    lossGraceMs: o.lossGraceMs ?? 1000,
+    maxInFlightSends: o.maxInFlightSends ?? 10_000,
+    signal,
+  });
+  const progress = o.progress ? new Progress(o.progress, o.scenario.name, metrics) : undefined;
+  let scraping = false;
+  const sampler = setInterval(() => {
+    const point = metrics.sample();
+    progress?.update(point);
+    if (target.metricsUrl !== undefined && !scraping) {
+      scraping = true;
+      void scrapeRssMB(target.metricsUrl).then((mb) => {
+        scraping = false;
+        if (mb !== undefined) metrics.gatewayRss(mb);
+      });
+    }
+  }, 1000);
+
+  let loadStart: number | null = null;
+  let loadEnd: number | null = null;
+  const notes: string[] = [];
+  const extra: Record<string, unknown> = {};
+  const scenarioMetrics: Record<string, number | null> = {};
+  const ctx: ScenarioContext = {
+    run,
+    target,
+    loadMs: o.loadMs,
+    setupTimeoutMs,
+    signal,
+    rng,
+    markLoadStart: () => {
+      loadStart ??= performance.now();
+    },
+    markLoadEnd: () => {
+      loadEnd = performance.now();
+    },
+    note: (t) => notes.push(t),
+    section: (name, value) => {
+      extra[name] = value;
+    },
+    metric: (name, value) => {
+      scenarioMetrics[name] = value;
+    },
+    within: (ms) => {
+      const s = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, ms))]);
+      setMaxListeners(0, s);
+      return s;
+    },
+    status: (t) => progress?.setStatus(t),
+  };
+
+  let error: string | null = null;
+  try {
+    const done = o.scenario.run(ctx);
+    // A scenario must honour the signal; this bounds one that does not.
+    const stuck = new Promise<'stuck'>((resolve) => signal.addEventListener('abort', () => setTimeout(() => resolve('stuck'), 5000).unref(), { once: true }));
+    if ((await Promise.race([done, stuck])) === 'stuck') notes.push('the scenario did not stop within 5 s of the cap');
+  } catch (e) {
+    error = (e as Error).message;
+  }
+  if (signal.aborted) notes.push(o.signal?.aborted ? 'interrupted' : 'stopped at the hard time cap (set-up + duration + 10 s)');
+  if (!o.signal?.aborted) {
+    progress?.setStatus('draining');
+    const drainStart = performance.now();
+    const settled = await run.drain(drainMs, drainMs * 12, o.signal);
+    const waited = Math.round(performance.now() - drainStart);
+    if (!settled) notes.push(`drain: deliveries, reconnects or catch-ups still outstanding after ${waited} ms (gave up after ${drainMs} ms without progress, or at ${drainMs * 12} ms)`);
+    else if (waited > 1000) notes.push(`drain: the last deliveries arrived ${waited} ms after the load window (the gateway was behind)`);
+  }
+  clearTimeout(capTimer);
+  clearInterval(sampler);
+  metrics.sample();
+  const fds = fdLimit();
+  const fdsPerConn = target.kind === 'in-process' ? 2 : 1;
+  const c = metrics.counters;
+  if (c.connFailed > 0 && (Object.keys(metrics.failedByReason).some((k) => /EMFILE|ENFILE/.test(k)) || (fds !== undefined && (c.peakOpen + c.connFailed) * fdsPerConn > fds * 0.95))) {
+    notes.push(
+      target.kind === 'in-process'
+        ? `likely out of file descriptors (ulimit -n ${fds ?? '?'}): the in-process gateway holds the other end of every connection, 2 fds each; raise ulimit -n, or run \`msggw serve\` as its own process and pass --url`
+        : `likely out of file descriptors in the sim (ulimit -n ${fds ?? '?'}): raise it`,
+    );
+  }
+  const ledger = run.ledger.finalize(run.excused);
+  const t = run.tracker;
+  const tracker = { outOfOrder: t.stats.outOfOrder, gapEvents: t.stats.gaps, missing: t.missing(), missingCount: t.missingCount(), anomalies: t.anomalies() };
+  progress?.setStatus('closing');
+  const teardown = (async () => {
+    await run.closeAll();
+    await target.close();
+  })();
+  let slowTimer: NodeJS.Timeout | undefined;
+  const slow = new Promise<'slow'>((resolve) => (slowTimer = setTimeout(() => resolve('slow'), 30_000)));
+  if ((await Promise.race([teardown.then(() => 'ok' as const), slow])) === 'slow') notes.push('teardown took more than 30 s');
+  clearTimeout(slowTimer);
+  progress?.stop();
+
+  const report = buildReport({
+    scenario: o.scenario.name,
+    params: { ...o.scenario.params },
+    target: { kind: target.kind, url: target.url },
+    prefix,
+    seed,
+    metrics,
+    ledger,
+    tracker,
+    timeToOpenMs: run.timeToOpenMs,
+    loadStart,
+    loadEnd,
+    aborted: signal.aborted,
+    error,
+    scenarioMetrics,
+    extra,
+    notes,
+  });
+  const results = evaluateThresholds(o.thresholds ?? [], report.metrics);
+  return { report: withThresholds(report, results), failed: results.filter((r) => !r.ok) };
+}
+
+/** The soft limit of open files of this process (Linux), for the out-of-fds hint. */
+function fdLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,57 @@
+/** What a scenario is and what it gets to work with. */
+import type { ReconnectPolicy, SimRun } from './engine.js';
+import type { Target } from './target.js';
+import type { Rng } from './units.js';
+
+/** Everything a running scenario can use. */
+export interface ScenarioContext {
+  readonly run: SimRun;
+  readonly target: Target;
+  /** The load window (`--duration`): how long the scenario sends, churns or holds. */
+  readonly loadMs: number;
+  /** Upper bound of the set-up before the load (opening connections, joining groups). */
+  readonly setupTimeoutMs: number;
+  /** Aborted at the run's hard cap or on Ctrl-C: every loop and wait must honour it. */
+  readonly signal: AbortSignal;
+  readonly rng: Rng;
+  /** Marks the start / end of the load window (throughput is computed over it). */
+  markLoadStart(): void;
+  markLoadEnd(): void;
+  /** Adds a line to the report's notes. */
+  note(text: string): void;
+  /** Adds a scenario-specific section to the report (`extra.<name>`). */
+  section(name: string, value: unknown): void;
+  /** Sets a scenario metric (e.g. `kicks.missing`, `presence.stale`). */
+  metric(name: string, value: number | null): void;
+  /** A signal that also aborts after `ms` (bounded set-up steps). */
+  within(ms: number): AbortSignal;
+  /** Progress text of the scenario (shown in the live line). */
+  status(text: string): void;
+}
+
+/** A runnable scenario (a built-in with its parameters, or a scenario file). */
+export interface Scenario {
+  readonly name: string;
+  /** The parameters, as the report shows them. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Whether messages are sent (push listeners, ledger and seq tracker on). */
+  readonly trackMessages: boolean;
+  /** Reconnect dropped clients (and catch up). */
+  readonly reconnect?: ReconnectPolicy;
+  /** Metrics (besides the generic ones) this scenario always sets, so thresholds on them never lack data. */
+  run(ctx: ScenarioContext): Promise<void>;
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; stops starting new ones when `signal` aborts. */
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<unknown>, signal?: AbortSignal): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (signal?.aborted) return;
+      const i = next++;
+      if (i >= items.length) return;
+      await fn(items[i]!, i).catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { metricDoc, REPORT_SCHEMA_VERSION, type SimReport } from '../../simulators/scenarios/index.js';
+
+const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../dist/commands/sim.js', import.meta.url));
+
+/** Runs `msggw <args>` as a child process (the built CLI; `npm test` builds it in pretest). */
+function msggw(args: string[], timeoutMs = 40_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  if (!existsSync(BUILT)) throw new Error('the CLI is not built: run `npm run build` (npm test does it in pretest)');
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const t = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`msggw ${args.join(' ')} did not finish in ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('msggw sim (child process)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'msggw-sim-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs chat against its own in-process gateway, writes the JSON report and exits 0', async () => {
+    const out = join(dir, 'out.json');
+    const r = await msggw(['sim', 'chat', '--users', '10', '--rate', '50', '--duration', '2s', '--json', out, '--threshold', 'lost==0']);
+    expect(r.stderr).not.toMatch(/Error|Warning/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/msggw sim chat against in-process ws:\/\/127\.0\.0\.1:\d+\/.*PASS/);
+    expect(r.stdout).toMatch(/ok {3}lost==0/);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as SimReport;
+    expect(report.schemaVersion).toBe(REPORT_SCHEMA_VERSION);
+    expect(report.scenario).toBe('chat');
+    expect(report.passed).toBe(true);
+    expect(report.params).toMatchObject({ users: 10, rate: 50, durationMs: 2000 });
+    expect(report.metrics['messages.sent']).toBeGreaterThanOrEqual(95);
+    expect(report.metrics['messages.sent']).toBeLessThanOrEqual(100);
+    expect(report.metrics['deliveries.received']).toBe(2 * report.metrics['messages.sent']!);
+    expect(report.metrics.lost).toBe(0);
+    expect(report.thresholds).toEqual([expect.objectContaining({ expr: 'lost==0', ok: true, actual: 0 })]);
+    expect(report.timeline.length).toBeGreaterThanOrEqual(2);
+    for (const k of Object.keys(report.metrics)) expect(metricDoc(k), k).toBeDefined();
+    // stderr is not a TTY here: periodic plain lines only, no control characters.
+    expect(r.stderr).not.toContain('\x1b');
+  });
+
+  it('exits 1 and lists the failed check when a threshold cannot hold', async () => {
+    const r = await msggw(['sim', 'chat', '--users', '4', '--rate', '20', '--duration', '1s', '-q', '--threshold', 'lost==0', '--threshold', 'delivery.p99<0.001ms']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL delivery\.p99<0\.001ms/);
+    expect(r.stderr).toMatch(/1 threshold failed/);
+    expect(r.stderr).toMatch(/delivery\.p99<0\.001ms: delivery\.p99 was [\d.]+, wanted < 0\.001/);
+  });
+
+  it('exits 2 on usage errors, naming the problem', async () => {
+    const bad = await msggw(['sim', 'chat', '--threshold', 'latency<5ms']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown metric "latency"/);
+    const file = join(dir, 'bad.yaml');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, 'phases: [{duration: soon, users: 1}]\nflows: [{steps: [connect]}]\n');
+    const r = await msggw(['sim', 'run', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/phases\[0\]\.duration: expected a duration/);
+  });
+});

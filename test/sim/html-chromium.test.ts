@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chatScenario, renderHtml } from '../../simulators/scenarios/index.js';
+import { simSmall } from './helpers.js';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+
+/** Runs headless Chromium on a file and returns the DOM after its scripts ran; killed after `timeoutMs`. */
+function dumpDom(file: string, profile: string, timeoutMs = 45_000): Promise<string> {
+  if (CHROMIUM === undefined) {
+    throw new Error('chromium is not installed; the HTML report test needs it: apt-get update && apt-get install -y chromium');
+  }
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-dev-shm-usage',
+    `--user-data-dir=${profile}`,
+    '--virtual-time-budget=5000',
+    '--dump-dom',
+    pathToFileURL(file).href,
+  ];
+  return new Promise((resolve, reject) => {
+    const p = spawn(CHROMIUM, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const t = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`chromium did not finish within ${timeoutMs} ms; stderr: ${err.slice(-2000)}`));
+    }, timeoutMs);
+    p.on('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      if (out.includes('</html>')) resolve(out);
+      else reject(new Error(`chromium exited ${code} without a DOM; stderr: ${err.slice(-2000)}`));
+    });
+  });
+}
+
+describe('HTML report', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'msggw-sim-html-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('draws its charts in headless Chromium (non-empty SVG paths after the scripts ran)', async () => {
+    const { report } = await simSmall(chatScenario({ users: 4, rate: 40, durationMs: 2200 }), { loadMs: 2200, thresholds: ['lost==0'] });
+    expect(report.timeline.length).toBeGreaterThanOrEqual(2);
+    const html = renderHtml(report);
+    // Self-contained: no external script, style, image or font.
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/i);
+    expect(html).not.toMatch(/url\(\s*['"]?https?:/i);
+    const file = join(dir, 'report.html');
+    writeFileSync(file, html);
+
+    const dom = await dumpDom(file, join(dir, 'profile'));
+    expect(dom).toContain('data-charts="drawn"');
+    for (const id of ['chart-throughput', 'chart-latency', 'chart-connections', 'chart-memory']) {
+      const svg = new RegExp(`<svg[^>]*id="${id}"[^>]*>([\\s\\S]*?)</svg>`).exec(dom);
+      expect(svg, id).not.toBeNull();
+      expect(svg![0], id).toContain('data-drawn="1"');
+      const paths = [...svg![1]!.matchAll(/<path [^>]*d="([^"]+)"/g)].map((m) => m[1]!);
+      expect(paths.length, id).toBeGreaterThan(0);
+      for (const d of paths) expect(d, id).toMatch(/^M[\d.]+ [\d.]+ L[\d.]+ [\d.]+/);
+    }
+    // The delivery percentiles chart has its four series.
+    const latency = /<svg[^>]*id="chart-latency"[\s\S]*?<\/svg>/.exec(dom)![0];
+    for (const s of ['p50', 'p90', 'p99', 'max']) expect(latency).toContain(`data-series="${s}"`);
+    expect(dom).toContain('Latency percentiles per second: delivery');
+  }, 60_000);
+});
