@@ -38,7 +38,7 @@ export interface Scenario {
   readonly trackMessages: boolean;
   /** Reconnect dropped clients (and catch up). */
   readonly reconnect?: ReconnectPolicy;
-  /** Metrics (besides the generic ones) this scenario always sets, so thresholds on them never lack data. */
+  /** Runs set-up and load; must honour `ctx.signal` and stay within `ctx.loadMs` (plus its bounded set-up). */
   run(ctx: ScenarioContext): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 /** `multilogin`: logins that trigger each rule of the target's multi-login policy, and checks the kicks. */
 import type { SimConn } from '../engine.js';
 import { forEachLimit, type Scenario, type ScenarioContext } from '../scenario.js';
-import { waitUntil } from '../timing.js';
+import { sleep, waitUntil } from '../timing.js';
 
 /** Parameters of {@link multiloginScenario}. */
 export interface MultiloginParams {
@@ -57,7 +57,7 @@ export function multiloginScenario(p: MultiloginParams): Scenario {
       const users = Array.from({ length: p.users }, (_, i) => run.userID(i + 1));
       await forEachLimit(users, 32, (u) => loginSequence(ctx, u, p, window, totals, expectedSet, all), window);
       // A late kick still counts as unexpected: give stray kicks a moment to land.
-      await waitUntil(() => false, 100, ctx.signal);
+      await sleep(100, ctx.signal);
       for (const c of all) if (c.kicked && !expectedSet.has(c)) totals.unexpected++;
       ctx.markLoadEnd();
       ctx.metric('kicks.expected', totals.expected);
