@@ -34,10 +34,15 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
     } catch (e) {
       await node.close();
       const msg = (e as Error).message;
-      const suggestions = /EADDRINUSE/.test(msg) ? ['another process holds the port: pick others with --port/--hub-port/--metrics-port, or 0 for any free port'] : [];
+      const suggestions = /EADDRINUSE/.test(msg) ? ['another process holds the port: pick others with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port'] : [];
       this.error(`could not start: ${msg}`, { code: 'MSGGW_START_FAILED', suggestions, exit: 1 });
     }
-    this.log(flags.json ? JSON.stringify({ ready: true, ...node.addresses }) : startBanner(cfg, node.addresses));
+    const adminToken = node.admin?.server ? node.admin.token : undefined;
+    this.log(flags.json ? JSON.stringify({ ready: true, ...node.addresses, ...(adminToken ? { adminToken } : {}) }) : startBanner(cfg, node.addresses));
+    if (!flags.json && node.addresses.admin) {
+      this.log(`\nAdmin event stream: ws://${node.addresses.admin}/  (token ${adminToken})`);
+      this.log(`  watch it:  npx msggw tui --attach ${node.addresses.admin} --admin-token ${adminToken}`);
+    }
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);

@@ -14,6 +14,7 @@ import { Webhooks } from './online/webhooks.js';
 import { Subscriptions } from './gateway/subscriptions.js';
 import { internalContext } from './rpc/context.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
+import { startNodeAdmin, type NodeAdmin } from './admin/node-admin.js';
 import { PushDelivery } from './hub/push.js';
 import { platformName } from './protocol/platforms.js';
 import { connectRedis, type RedisClient } from './redis/connect.js';
@@ -47,6 +48,8 @@ export interface NodeAddresses {
   ws?: string;
   hub?: string;
   metrics?: string;
+  /** The admin event stream (`host:port`), when enabled. */
+  admin?: string;
   auth?: string;
   user?: string;
   msg?: string;
@@ -94,6 +97,8 @@ export class GatewayNode {
   onlineCache: OnlineCache | undefined;
   subscriptions: Subscriptions | undefined;
   webhooks: Webhooks | undefined;
+  /** The admin event stream (feed, and its server when cfg.admin.enable). */
+  admin: NodeAdmin | undefined;
   private readonly mockKey: number;
   /** The host other processes reach this node's gRPC servers at. */
   private readonly registerIP: string;
@@ -118,6 +123,10 @@ export class GatewayNode {
     const cfg = this.cfg;
     if (cfg.simulators) await this.startSimulators();
     if (this.opts.gateway !== false) await this.startGateway();
+    if (this.gateway) {
+      this.admin = await startNodeAdmin(this, this.opts.log);
+      this.addresses.admin = this.admin.address;
+    }
     return this.addresses;
   }
 
@@ -309,6 +318,7 @@ export class GatewayNode {
     // Leave discovery as a gateway first so no new pushes arrive; the services it reports to
     // (user, for the final offline batch) stay registered until the gateway is done.
     await this.unregisterHub?.().catch(() => undefined);
+    await this.admin?.close();
     await this.metricsServer?.close();
     await this.gateway?.close();
     // Every connection just went offline: report it before the user service goes away.

@@ -85,8 +85,17 @@ export interface MsggwConfig {
     queueSize: number;
   };
 
-  /** Admin event stream token (for `msggw tui --attach`); '' = generated at start. */
-  adminToken: string;
+  /**
+   * The admin event stream (`msggw tui --attach`): a token-guarded WebSocket on its own port.
+   * Off in a bare config (tests, embedding); the CLI's serve flags turn it on.
+   */
+  admin: {
+    enable: boolean;
+    /** 0 = any free port; the default (12141) moves to a free port when taken. */
+    port: number;
+    /** Required from admin clients; '' = generated at start (serve prints it). */
+    token: string;
+  };
 }
 
 /** Upstream-compatible defaults, with loopback binding for a dev harness. */
@@ -130,7 +139,7 @@ export function defaultConfig(): MsggwConfig {
       afterUserKickOff: { enable: false, timeout: 5 },
       queueSize: 10_000,
     },
-    adminToken: '',
+    admin: { enable: false, port: 12141, token: '' },
   };
 }
 

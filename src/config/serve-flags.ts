@@ -32,6 +32,9 @@ export const serveFlags = {
   group: Flags.string({ summary: 'A group the msg simulator knows: groupID=u1,u2,u3 (repeatable).', multiple: true }),
   'merge-interval': Flags.integer({ summary: 'Presence: ms between status batches to the user service (default 1000).' }),
   'webhook-url': Flags.string({ summary: 'Base URL of the webhook receiver; enables the user online/offline/kick callbacks.' }),
+  'admin-port': Flags.integer({ summary: `Admin event stream port, for msggw tui --attach (default ${d.admin.port}, moved to a free port when taken; 0 = any free port).` }),
+  'admin-token': Flags.string({ summary: 'Token admin stream clients must present (default: generated at start and printed).' }),
+  'admin-stream': Flags.boolean({ summary: 'Serve the admin event stream (--no-admin-stream turns it off).', default: true, allowNo: true }),
 };
 
 /** The parsed values of serveFlags. */
@@ -57,6 +60,9 @@ export interface ServeFlagValues {
   group?: string[];
   'merge-interval'?: number;
   'webhook-url'?: string;
+  'admin-port'?: number;
+  'admin-token'?: string;
+  'admin-stream'?: boolean;
 }
 
 /** Builds the node config from defaults, an OpenIM config folder and flags; throws Error with a fix on bad input. */
@@ -94,5 +100,9 @@ export function configFromFlags(f: ServeFlagValues): MsggwConfig {
     const on = { enable: true, timeout: 5 };
     o.webhooks = { url: f['webhook-url'], afterUserOnline: on, afterUserOffline: on, afterUserKickOff: on };
   }
+  // A bare config leaves the admin stream off; the CLI commands serve it unless told not to.
+  o.admin = { enable: f['admin-stream'] ?? true };
+  if (f['admin-port'] !== undefined) o.admin.port = f['admin-port'];
+  if (f['admin-token']) o.admin.token = f['admin-token'];
   return mergeConfig(cfg, o);
 }

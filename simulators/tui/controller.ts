@@ -1,0 +1,490 @@
+/**
+ * The TUI's behaviour, without React: keys -> UI state and actions. Actions do the I/O the
+ * components never do: spawning simulated clients, sending through them, kicking through the
+ * hub's gRPC, dropping connections through the admin stream.
+ */
+import type { Key } from 'ink';
+import type { AdminSource, AdminSourceState } from '../../src/admin/client.js';
+import type { ConnInfo } from '../../src/admin/schema.js';
+import { isValidPlatform, platformIdByName } from '../../src/protocol/platforms.js';
+import { createClient, type RpcClient } from '../../src/rpc/client.js';
+import { newOperationID } from '../../src/rpc/context.js';
+import { msgGatewayService, type MsgGatewayMethods } from '../../src/rpc/services.js';
+import { ClientPool, tokenFor, type OpenIMClient, type OpenIMClientOptions } from '../client/index.js';
+import { platLabel } from './format.js';
+import type { TuiStore } from './store.js';
+import { buildView, connBodyLines, eventBodyLines, initialUi, layout, presenceUserOf, type AppView, type PromptKind, type UiState } from './view.js';
+
+/** Options of a {@link TuiController}. */
+export interface TuiControllerOptions {
+  store: TuiStore;
+  source: AdminSource;
+  mode: 'embedded' | 'attached';
+  /** Token secret for simulated clients' tokens. */
+  secret: string;
+  /** Overrides the addresses the node reports in `hello` (e.g. when attaching through a tunnel). */
+  wsURL?: string;
+  hubAddr?: string;
+  /** Called when the user quits. */
+  onQuit: () => void;
+  /** Most handshakes in flight while spawning. Default 128. */
+  spawnConcurrency?: number;
+}
+
+/** A parsed spawn request. */
+export interface SpawnSpec {
+  count: number;
+  platforms: number[];
+  enc: 'go' | 'js' | 'mix';
+  gzip: 'on' | 'off' | 'mix';
+  prefix: string;
+  /** Users the clients are spread over (default: one user per client). */
+  users: number;
+}
+
+/** The platform mix: Web, iOS, Android, Windows (Web clients speak JSON as the JS SDK does). */
+const MIX = [5, 1, 2, 3];
+
+/** Parses `10 plat=mix enc=mix gzip=mix user=u users=5`; returns an error string when invalid. */
+export function parseSpawn(text: string): SpawnSpec | string {
+  const spec: SpawnSpec = { count: 0, platforms: MIX, enc: 'mix', gzip: 'mix', prefix: 'u', users: 0 };
+  for (const tok of text.trim().split(/\s+/).filter(Boolean)) {
+    const [k, v] = tok.includes('=') ? (tok.split('=', 2) as [string, string]) : ['count', tok];
+    switch (k) {
+      case 'count':
+      case 'n':
+        spec.count = Number(v);
+        break;
+      case 'plat':
+      case 'platform':
+        if (v === 'mix') spec.platforms = MIX;
+        else {
+          const ids = v.split(',').map((p) => (/^\d+$/.test(p) ? Number(p) : platformIdByName(p)));
+          if (ids.some((id) => !isValidPlatform(id))) return `unknown platform in ${v}: use IDs 1-11 or names (IOS, Android, Web...)`;
+          spec.platforms = ids;
+        }
+        break;
+      case 'enc':
+        if (v !== 'go' && v !== 'js' && v !== 'mix') return 'enc is go (gob), js (JSON) or mix';
+        spec.enc = v;
+        break;
+      case 'gzip':
+        if (v !== 'on' && v !== 'off' && v !== 'mix') return 'gzip is on, off or mix';
+        spec.gzip = v;
+        break;
+      case 'user':
+        if (!/^[\w.-]+$/.test(v)) return 'user prefix: letters, digits, _ . -';
+        spec.prefix = v;
+        break;
+      case 'users':
+        spec.users = Number(v);
+        break;
+      default:
+        return `unknown option ${k}`;
+    }
+  }
+  if (!Number.isInteger(spec.count) || spec.count < 1 || spec.count > 100_000) return 'count: 1..100000 clients';
+  if (spec.users === 0) spec.users = spec.count;
+  if (!Number.isInteger(spec.users) || spec.users < 1) return 'users: a positive number';
+  return spec;
+}
+
+/** The client options for the i-th client of a spawn, with user IDs numbered from `base`. */
+export function spawnOptions(spec: SpawnSpec, i: number, base: number, url: string, secret: string): OpenIMClientOptions {
+  const userID = `${spec.prefix}${base + (i % spec.users)}`;
+  // Each round over the users shifts the platform, so a user's clients land on different platforms.
+  const platformID = spec.platforms[(i + Math.floor(i / spec.users)) % spec.platforms.length]!;
+  // "mix" follows the SDKs: Web and MiniWeb use the JS SDK (JSON), the rest the Go SDK (gob, gzip).
+  const sdkType = spec.enc === 'mix' ? (platformID === 5 || platformID === 6 ? 'js' : 'go') : spec.enc;
+  const gzip = spec.gzip === 'mix' ? sdkType === 'go' : spec.gzip === 'on';
+  return { url, userID, platformID, sdkType, gzip, token: tokenFor(userID, platformID, { secret }), operationIDPrefix: 'tui-' };
+}
+
+/** See the module comment. */
+export class TuiController {
+  readonly ui: UiState = initialUi();
+  readonly pool: ClientPool;
+  /** Called whenever UI state changed (the runner redraws). */
+  onChange: () => void = () => undefined;
+  sourceState: AdminSourceState = { kind: 'open' };
+  cols = 120;
+  rows = 40;
+
+  private readonly store: TuiStore;
+  private readonly bySlot = new Map<string, OpenIMClient[]>();
+  private readonly nextIndex = new Map<string, number>();
+  private hub: RpcClient<MsgGatewayMethods> | undefined;
+  private hubFor = '';
+  private filterBefore = '';
+  private rateMark = { at: Date.now(), received: 0 };
+  private evRate = 0;
+
+  constructor(private readonly opts: TuiControllerOptions) {
+    this.store = opts.store;
+    this.pool = new ClientPool({ concurrency: opts.spawnConcurrency ?? 128 });
+  }
+
+  /** Simulated clients created so far. */
+  get simClients(): number {
+    return this.pool.clients.length;
+  }
+
+  /** The props of the whole screen for the current state. */
+  view(now = Date.now()): AppView {
+    if (now - this.rateMark.at >= 1000) {
+      this.evRate = ((this.store.received - this.rateMark.received) * 1000) / (now - this.rateMark.at);
+      this.rateMark = { at: now, received: this.store.received };
+    }
+    return buildView(this.store, this.ui, {
+      cols: this.cols,
+      rows: this.rows,
+      now,
+      mode: this.opts.mode,
+      state: this.sourceState,
+      isSim: (c) => this.simFor(c) !== undefined,
+      simClients: this.simClients,
+      eventsPerSec: this.evRate,
+    });
+  }
+
+  /** The open simulated client for a connection (matched by user and platform). */
+  simFor(c: ConnInfo): OpenIMClient | undefined {
+    const list = this.bySlot.get(`${c.userID}/${c.platformID}`);
+    if (!list) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) if (list[i]!.state === 'open') return list[i];
+    return undefined;
+  }
+
+  /** Handles one key press (wired to Ink's useInput). */
+  readonly onKey = (input: string, key: Key): void => {
+    if (key.ctrl && input === 'c') {
+      this.opts.onQuit();
+      return;
+    }
+    if (input.length > 1 && !key.ctrl && !key.meta) {
+      // Fast typing and pastes arrive as one chunk: replay it key by key (Enter included).
+      for (const ch of input) {
+        if (ch === '\r' || ch === '\n') this.dispatch('', { ...key, return: true });
+        else this.dispatch(ch, key);
+      }
+    } else this.dispatch(input, key);
+    this.onChange();
+  };
+
+  private dispatch(input: string, key: Key): void {
+    if (this.ui.prompt) this.promptKey(input, key);
+    else this.commandKey(input, key);
+  }
+
+  /** Closes the simulated clients and the hub client. */
+  async close(): Promise<void> {
+    this.pool.terminateAll();
+    await this.pool.close();
+    this.hub?.close();
+  }
+
+  // ---- keys ----
+
+  private commandKey(input: string, key: Key): void {
+    const ui = this.ui;
+    const l = layout(this.cols, this.rows);
+    if (key.tab) {
+      ui.focus = ui.focus === 'conns' ? 'events' : 'conns';
+      return;
+    }
+    if (key.escape) {
+      if (ui.help) ui.help = false;
+      else if (ui.filter) ui.filter = '';
+      return;
+    }
+    if (key.upArrow || key.downArrow || key.pageUp || key.pageDown || key.home || key.end) {
+      if (ui.focus === 'conns') this.moveSelection(key, connBodyLines(l));
+      else this.scrollEvents(key, eventBodyLines(l));
+      return;
+    }
+    switch (input) {
+      case 'q':
+        this.opts.onQuit();
+        return;
+      case '?':
+        ui.help = !ui.help;
+        return;
+      case 'v':
+        this.store.verbose = !this.store.verbose;
+        this.status(`successful requests are ${this.store.verbose ? 'listed' : 'hidden (errors still show)'}`);
+        return;
+      case 'c':
+        this.store.clearEvents();
+        ui.eventsAnchor = undefined;
+        return;
+      case '/':
+        this.filterBefore = ui.filter;
+        this.prompt('filter', 'filter users', ui.filter, 'part of a user ID, live');
+        return;
+      case 'n':
+        this.prompt('spawn', 'spawn', '10 plat=mix enc=mix gzip=mix', 'count plat=mix|1,5|Web enc=go|js|mix gzip=on|off|mix user=u users=N');
+        return;
+      case 'p':
+        this.prompt('presence', 'presence of', presenceUserOf(this.store, ui) ?? '', 'a user ID; empty follows the selection');
+        return;
+      case 'k': {
+        const c = this.selected();
+        this.prompt('kick', 'kick (hub)', c ? `${c.userID} ${c.platformID}` : '', 'userID platform (ID or name), via KickUserOffline');
+        return;
+      }
+      case 'm': {
+        const c = this.selectedSim('message');
+        if (!c) return;
+        this.prompt('message', `message from ${c.userID}@${platLabel(c.platformID)}`, `${this.otherUser(c.userID) ?? 'u2'} hello from ${c.userID}`, 'recvID text, or g:groupID text');
+        return;
+      }
+      case 's': {
+        const c = this.selectedSim('subscribe');
+        if (!c) return;
+        this.prompt('subscribe', `${c.userID}@${platLabel(c.platformID)} watches`, this.otherUser(c.userID) ?? '', 'user IDs to watch; -u3 stops watching u3');
+        return;
+      }
+      case 'b':
+        this.toggleBackground();
+        return;
+      case 'l':
+        this.logout();
+        return;
+      case 'x':
+        this.drop();
+        return;
+      default:
+    }
+  }
+
+  private promptKey(input: string, key: Key): void {
+    const p = this.ui.prompt!;
+    if (key.escape) {
+      if (p.kind === 'filter') this.ui.filter = this.filterBefore;
+      this.ui.prompt = undefined;
+      return;
+    }
+    if (key.return) {
+      this.ui.prompt = undefined;
+      this.submit(p.kind, p.text.trim());
+      return;
+    }
+    if (key.backspace || key.delete) p.text = p.text.slice(0, -1);
+    else if (key.ctrl && input === 'u') p.text = '';
+    else if (input && !key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow) p.text += input;
+    if (p.kind === 'filter') this.ui.filter = p.text.trim();
+  }
+
+  private moveSelection(key: Key, page: number): void {
+    const rows = this.store.connRows(this.ui.filter);
+    if (rows.length === 0) return;
+    let i = this.ui.selectedIndex;
+    if (key.upArrow) i--;
+    else if (key.downArrow) i++;
+    else if (key.pageUp) i -= page;
+    else if (key.pageDown) i += page;
+    else if (key.home) i = 0;
+    else if (key.end) i = rows.length - 1;
+    i = Math.max(0, Math.min(rows.length - 1, i));
+    this.ui.selectedIndex = i;
+    this.ui.selectedConnID = rows[i]!.conn.connID;
+  }
+
+  private scrollEvents(key: Key, page: number): void {
+    const s = this.store;
+    const ui = this.ui;
+    if (key.end) {
+      ui.eventsAnchor = undefined;
+      return;
+    }
+    const lowest = Math.min(s.newestSeq, s.oldestSeq + page - 1);
+    let a = ui.eventsAnchor ?? s.newestSeq;
+    if (key.upArrow) a--;
+    else if (key.downArrow) a++;
+    else if (key.pageUp) a -= page;
+    else if (key.pageDown) a += page;
+    else if (key.home) a = lowest;
+    a = Math.max(lowest, a);
+    ui.eventsAnchor = a >= s.newestSeq ? undefined : a;
+  }
+
+  private prompt(kind: PromptKind, label: string, text: string, hint: string): void {
+    this.ui.prompt = { kind, label, text, hint };
+    this.ui.help = false;
+  }
+
+  private submit(kind: PromptKind, text: string): void {
+    switch (kind) {
+      case 'filter':
+        this.ui.filter = text;
+        return;
+      case 'presence':
+        this.ui.presenceUser = text || undefined;
+        return;
+      case 'spawn':
+        void this.run(() => this.spawn(text));
+        return;
+      case 'message':
+        void this.run(() => this.message(text));
+        return;
+      case 'subscribe':
+        void this.run(() => this.subscribe(text));
+        return;
+      case 'kick':
+        void this.run(() => this.kick(text));
+        return;
+    }
+  }
+
+  // ---- actions ----
+
+  /** Runs an action; its failure becomes the status line (and an event line). */
+  private async run(action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+    } catch (e) {
+      this.status((e as Error).message, 'error');
+    }
+  }
+
+  private status(text: string, level: 'info' | 'error' | 'busy' = 'info'): void {
+    this.ui.status = { text, level, at: Date.now() };
+    if (level !== 'busy') this.store.log(text, level === 'error' ? 'error' : 'info');
+    this.onChange();
+  }
+
+  private selected(): ConnInfo | undefined {
+    return this.ui.selectedConnID ? this.store.conn(this.ui.selectedConnID) : undefined;
+  }
+
+  private selectedSim(what: string): OpenIMClient | undefined {
+    const c = this.selected();
+    if (!c) {
+      this.status(`select a connection first (↑↓) to ${what}`, 'error');
+      return undefined;
+    }
+    const sim = this.simFor(c);
+    if (!sim) this.status(`${c.userID}@${platLabel(c.platformID)} is not one of this TUI's simulated clients (* rows are)`, 'error');
+    return sim;
+  }
+
+  /** Another online user, to prefill targets. */
+  private otherUser(self: string): string | undefined {
+    for (const u of this.store.users()) if (u !== self) return u;
+    return undefined;
+  }
+
+  private wsURL(): string {
+    const url = this.opts.wsURL ?? this.store.node?.ws;
+    if (!url) throw new Error('the node reported no WebSocket address (started with --no-gateway?)');
+    return url;
+  }
+
+  /** Spawns simulated clients as the spec says. */
+  async spawn(text: string): Promise<void> {
+    const spec = parseSpawn(text);
+    if (typeof spec === 'string') throw new Error(`spawn: ${spec}`);
+    const url = this.wsURL();
+    const base = this.nextIndex.get(spec.prefix) ?? 1;
+    this.nextIndex.set(spec.prefix, base + spec.users);
+    this.status(`spawning ${spec.count} client(s) as ${spec.prefix}${base}..${spec.prefix}${base + spec.users - 1}`, 'busy');
+    let lastShown = 0;
+    const r = await this.pool.open(
+      spec.count,
+      (i) => spawnOptions(spec, i, base, url, this.opts.secret),
+      (done, opened, failed) => {
+        const now = Date.now();
+        if (now - lastShown < 200) return;
+        lastShown = now;
+        this.status(`spawning: ${done}/${spec.count} (${opened} open, ${failed} failed)`, 'busy');
+      },
+    );
+    for (const c of r.clients) {
+      if (!c) continue;
+      const slot = `${c.userID}/${c.platformID}`;
+      const list = this.bySlot.get(slot) ?? [];
+      list.push(c);
+      // Old closed clients of the slot are of no use to the actions.
+      this.bySlot.set(slot, list.filter((x) => x.state === 'open' || x === c));
+    }
+    const reasons = this.pool.counts().failedByReason;
+    const why = r.failed > 0 ? ` (${Object.entries(reasons).map(([k, n]) => `${k}: ${n}`).join(', ')})` : '';
+    this.status(`spawned ${spec.count} client(s): ${r.opened} open, ${r.failed} failed${why} in ${Math.round(r.durationMs)} ms`, r.failed > 0 ? 'error' : 'info');
+  }
+
+  private async message(text: string): Promise<void> {
+    const c = this.selectedSim('message');
+    if (!c) return;
+    const m = /^(\S+)\s*(.*)$/.exec(text);
+    if (!m) throw new Error('message: "recvID text" or "g:groupID text"');
+    const [, target, body] = m as unknown as [string, string, string];
+    const group = target.startsWith('g:') ? target.slice(2) : undefined;
+    const r = await c.sendMsg(group ? { groupID: group, sessionType: 3, text: body } : { recvID: target, text: body });
+    this.status(`sent 1003 ${c.userID}→${group ? `group ${group}` : target}: serverMsgID ${r.data.serverMsgID.slice(0, 8)} (${r.rttMs.toFixed(1)} ms)`);
+  }
+
+  private async subscribe(text: string): Promise<void> {
+    const c = this.selectedSim('subscribe');
+    if (!c) return;
+    const toks = text.split(/[\s,]+/).filter(Boolean);
+    const add = toks.filter((t) => !t.startsWith('-'));
+    const del = toks.filter((t) => t.startsWith('-')).map((t) => t.slice(1));
+    const r = await c.subscribe(add, del);
+    const now = r.data.subscribers.map((s) => `${s.userID} [${s.onlinePlatformIDs.map(platLabel).join(',') || 'offline'}]`).join(', ');
+    this.status(`${c.userID}@${platLabel(c.platformID)} watches ${add.join(' ') || '-'}${del.length ? `, stopped ${del.join(' ')}` : ''}${now ? `: ${now}` : ''}`);
+    if (add[0]) this.ui.presenceUser = add[0];
+  }
+
+  private toggleBackground(): void {
+    const c = this.selectedSim('toggle background');
+    if (!c) return;
+    const to = !c.isBackground;
+    void this.run(async () => {
+      await c.setBackground(to);
+      this.status(`${c.userID}@${platLabel(c.platformID)} is now in the ${to ? 'background' : 'foreground'} (2004)`);
+    });
+  }
+
+  private logout(): void {
+    const c = this.selectedSim('log out');
+    if (!c) return;
+    void this.run(async () => {
+      await c.logout();
+      this.status(`${c.userID}@${platLabel(c.platformID)} logged out (2003)`);
+    });
+  }
+
+  private async kick(text: string): Promise<void> {
+    const [user, plat] = text.split(/\s+/);
+    const platformID = plat === undefined ? Number.NaN : /^\d+$/.test(plat) ? Number(plat) : platformIdByName(plat);
+    if (!user || !isValidPlatform(platformID)) throw new Error('kick: "userID platform", e.g. "u1 5" or "u1 Web"');
+    const addr = this.opts.hubAddr ?? this.store.node?.hub;
+    if (!addr) throw new Error('the node reported no hub address');
+    if (!this.hub || this.hubFor !== addr) {
+      this.hub?.close();
+      this.hub = createClient(msgGatewayService, addr);
+      this.hubFor = addr;
+    }
+    await this.hub.KickUserOffline({ platformID, kickUserIDList: [user] }, { operationID: newOperationID('tui'), opUserID: 'imAdmin' }, { timeoutMs: 5000 });
+    this.status(`KickUserOffline ${user} ${platLabel(platformID)} sent to hub ${addr}`);
+  }
+
+  private drop(): void {
+    const c = this.selected();
+    if (!c) {
+      this.status('select a connection first (↑↓) to drop it', 'error');
+      return;
+    }
+    const sim = this.simFor(c);
+    if (sim) {
+      sim.terminate();
+      this.status(`${c.userID}@${platLabel(c.platformID)} dropped by the client: TCP reset, no close frame`);
+      return;
+    }
+    void this.run(async () => {
+      const r = await this.opts.source.command({ cmd: 'terminate', connID: c.connID, userID: c.userID });
+      if (!r.ok) throw new Error(`drop: ${r.error}`);
+      this.status(`${c.userID}@${platLabel(c.platformID)} dropped by the gateway: socket destroyed, no close frame`);
+    });
+  }
+}
