@@ -72,6 +72,12 @@ hub and drop connections; press ? inside for the list.`;
     }
     // React picks its build when first loaded: the development one renders several times slower.
     process.env.NODE_ENV ??= 'production';
+    // Ink draws only the final frame when the environment says CI; on a terminal someone (or
+    // tmux) is watching, so live rendering is what is wanted whatever CI says.
+    if (process.stdout.isTTY) {
+      delete process.env.CI;
+      delete process.env.CONTINUOUS_INTEGRATION;
+    }
     const { runTui } = await import('../simulators/tui/run.js');
     // A signal quits like q does, so the terminal is restored and the node closed in order.
     const ac = new AbortController();

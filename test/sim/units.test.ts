@@ -195,7 +195,7 @@ extra: 1
 
 describe('documentation', () => {
   it('the README section lists every metric of the catalog', () => {
-    const doc = readFileSync(fileURLToPath(new URL('../../simulators/scenarios/README-section.md', import.meta.url)), 'utf8');
+    const doc = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
     for (const m of SCALAR_METRICS) expect(doc, m.name).toContain(`| \`${m.name}\` | ${m.unit} | ${m.description} |`);
     for (const f of LATENCY_FAMILIES) expect(doc, f.name).toContain(`| \`${f.name}.{`);
   });
