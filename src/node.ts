@@ -158,7 +158,7 @@ export class GatewayNode {
 
   private async startSimulators(): Promise<void> {
     const cfg = this.cfg;
-    this.redis = connectRedis(cfg.redisUrl, { mockKey: this.mockKey });
+    this.redis = connectRedis(cfg.redisUrl, { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis: ${e.message}`) });
     const store = (this.msgStore = new MsgStore(this.redis));
     for (const [groupID, members] of Object.entries(cfg.groups)) await store.setGroup(groupID, members);
     const hubs = this.pool<MsgGatewayMethods>(msgGatewayService, cfg.serviceNames.messageGateway, undefined);
@@ -202,7 +202,7 @@ export class GatewayNode {
     const user = this.pool<UserMethods>(userService, cfg.serviceNames.user, cfg.serviceAddrs.user);
     const subs = (this.subscriptions = new Subscriptions());
     const cache = (this.onlineCache = new OnlineCache({
-      createSubscriber: () => connectRedis(cfg.redisUrl, { mockKey: this.mockKey }),
+      createSubscriber: () => connectRedis(cfg.redisUrl, { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (online_change): ${e.message}`) }),
       load: async (userIDs) => {
         const r = await (await user.pick()).getUserStatus({ userIDs }, internalContext());
         return new Map(r.statusList.map((st) => [st.userID, st.platformIDs]));

@@ -8,14 +8,23 @@ export type RedisClient = Redis;
  * Opens a Redis connection: a real one for `url`, else the embedded ioredis-mock. Mock
  * instances created with the same `mockKey` share data and pub/sub, like clients of one server.
  */
-export function connectRedis(url: string | undefined, opts: { mockKey?: number } = {}): RedisClient {
+export function connectRedis(url: string | undefined, opts: { mockKey?: number; onError?: (e: Error) => void } = {}): RedisClient {
   if (url) {
-    return new Redis(url, {
+    const client = new Redis(url, {
       // Keep retrying forever with a capped backoff: a Redis restart must not kill the gateway.
       retryStrategy: (times) => Math.min(times * 100, 2000),
       maxRetriesPerRequest: 3,
       lazyConnect: false,
     });
+    // Connection errors are expected while Redis restarts (ioredis reconnects by itself); without
+    // a listener ioredis prints each one as an "unhandled error event".
+    let last = 0;
+    client.on('error', (e: Error) => {
+      if (Date.now() - last < 5000) return;
+      last = Date.now();
+      opts.onError?.(e);
+    });
+    return client;
   }
   return new RedisMock({ port: opts.mockKey ?? 6379 }) as unknown as Redis;
 }
