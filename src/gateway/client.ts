@@ -77,12 +77,15 @@ export class Client {
   pending = 0;
   closed = false;
   closeReason: CloseReason | undefined;
-  /** User IDs this connection watches (2005). */
-  readonly subscriptions = new Set<string>();
+  private subs: Set<string> | undefined;
   /** Index of the (codec, gzip) variant of this connection's frames: 0..3. */
   readonly variant: number;
 
-  private readonly inbox: Buffer[] = [];
+  /** Binary frames waiting for their turn; created on the first one (idle connections have none). */
+  private inbox: Buffer[] | undefined;
+  /** From ClientOptions, kept as fields rather than keeping the options object per connection. */
+  private readonly writeQueueFrames: number;
+  private readonly maxInflatedBytes: number;
   private busy = false;
   private readonly onSent: (err?: Error | null) => void;
   /** The TCP socket under `ws`, written directly for binary frames (see {@link sendFrame}). */
@@ -99,15 +102,20 @@ export class Client {
     args: HandshakeArgs,
     readonly codec: EnvelopeCodec,
     private readonly owner: ClientOwner,
-    private readonly opts: ClientOptions,
+    opts: ClientOptions,
   ) {
-    this.userID = args.userID;
+    this.writeQueueFrames = opts.writeQueueFrames;
+    this.maxInflatedBytes = opts.maxInflatedBytes;
+    // Own copies: the parsed handshake values are slices of the whole upgrade URL, and keeping
+    // one of them would keep the URL (token included, ~350 bytes) alive per connection.
+    this.userID = own(args.userID);
     this.platformID = args.platformID;
-    this.token = args.token;
-    this.operationID = args.operationID;
+    this.token = own(args.token);
+    this.operationID = own(args.operationID);
     this.sdkType = args.sdkType;
     this.gzip = args.gzip;
-    this.sdkVersion = args.sdkVersion;
+    this.sdkVersion = own(args.sdkVersion);
+    this.remoteAddr = own(remoteAddr);
     // Upstream resets the flag to false on connect; the 2004 request sets it.
     this.background = false;
     this.variant = frameVariant(args.sdkType, args.gzip);
@@ -122,6 +130,11 @@ export class Client {
     ws.on('pong', wsOnAlive);
     ws.on('close', wsOnClose);
     ws.on('error', wsOnError);
+  }
+
+  /** User IDs this connection watches (2005); created on first use, most connections never subscribe. */
+  get subscriptions(): Set<string> {
+    return (this.subs ??= new Set<string>());
   }
 
   /** Depth of the write queue, for views. */
@@ -156,7 +169,7 @@ export class Client {
    */
   sendFrame(frame: Buffer): boolean {
     if (this.closed) return false;
-    if (this.pending >= this.opts.writeQueueFrames) {
+    if (this.pending >= this.writeQueueFrames) {
       this.close('websocket write buffer full', `${this.pending} frames pending`);
       return false;
     }
@@ -221,7 +234,7 @@ export class Client {
     this.flush();
     this.closed = true;
     this.closeReason = reason;
-    this.inbox.length = 0;
+    if (this.inbox) this.inbox.length = 0;
     const ws = this.ws;
     if (reason === 'websocket write buffer full' || reason === 'read deadline exceeded' || reason === 'socket error') {
       ws.terminate();
@@ -247,11 +260,12 @@ export class Client {
       this.handleText(buf);
       return;
     }
-    if (this.inbox.length >= this.opts.writeQueueFrames) {
+    const inbox = (this.inbox ??= []);
+    if (inbox.length >= this.writeQueueFrames) {
       this.close('inbound queue full', 'client sends faster than its requests are answered');
       return;
     }
-    this.inbox.push(buf);
+    inbox.push(buf);
     if (!this.busy) void this.drain();
   }
 
@@ -259,7 +273,7 @@ export class Client {
     this.busy = true;
     try {
       let frame: Buffer | undefined;
-      while (!this.closed && (frame = this.inbox.shift()) !== undefined) {
+      while (!this.closed && (frame = this.inbox?.shift()) !== undefined) {
         await this.handleBinary(frame);
       }
     } finally {
@@ -270,7 +284,7 @@ export class Client {
   private async handleBinary(frame: Buffer): Promise<void> {
     let req: Req;
     try {
-      const raw = this.gzip ? gunzipFrame(frame, this.opts.maxInflatedBytes) : frame;
+      const raw = this.gzip ? gunzipFrame(frame, this.maxInflatedBytes) : frame;
       req = this.codec.decodeReq(raw);
     } catch (e) {
       const gz = this.gzip && e instanceof DecodeError && /gzip|inflate|header|zlib/i.test(e.message);
@@ -311,6 +325,14 @@ export class Client {
     }
     this.close('bad text frame', `not support message type ${String(type)}`);
   }
+}
+
+/**
+ * A flat copy of `s` that shares no memory with the string it was cut from. V8 makes substrings
+ * of 13+ characters "sliced strings" pointing into their parent; short ones are copies already.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** ws's WebSocket.OPEN (a value import of ws would load it into every module that imports this one). */

@@ -21,6 +21,17 @@ export interface PushStats {
   deliveries: number;
   failed: number;
   iosBackground: number;
+  /** Pushes that started at the position of an earlier push to the same users and ran in step with it. */
+  joined: number;
+}
+
+/** One push in progress: where it is in its user list and what it has answered. */
+interface Run {
+  readonly userIDs: readonly string[];
+  /** Index of the next user to deliver to (wraps around for joined runs). */
+  pos: number;
+  /** Users still to visit. */
+  left: number;
 }
 
 /**
@@ -28,11 +39,19 @@ export interface PushStats {
  * per (codec, gzip) variant and sharing the bytes between connections. Per user it reports the
  * platforms as upstream does: iOS in background -> 1604 and no frame, a failed write -> 1603,
  * a delivered iOS/Android frame -> code 0 and onlinePush. Users not reached before `deadline`
- * are returned with empty results.
+ * are returned with empty results, in the order of the request.
+ *
+ * Pushes to the same user list (one hot group) run in step: a push that arrives while an earlier
+ * one to the same users is under way starts where that one is, right behind it in the same loop
+ * iteration, and wraps around to the users the earlier one had already passed. Each connection
+ * then gets the frames of both in the same iteration, so the client's write coalescing sends
+ * them in one syscall, and every connection still sees the earlier push first.
  */
 export class PushDelivery {
-  readonly stats: PushStats = { pushes: 0, encodes: 0, deliveries: 0, failed: 0, iosBackground: 0 };
+  readonly stats: PushStats = { pushes: 0, encodes: 0, deliveries: 0, failed: 0, iosBackground: 0, joined: 0 };
   private inFlight = 0;
+  /** Runs under way, oldest first (a few at most: pushes in flight at once). */
+  private readonly running: Run[] = [];
 
   constructor(
     private readonly users: UserMap,
@@ -47,33 +66,56 @@ export class PushDelivery {
       return userIDs.map((userID) => ({ userID, onlinePush: false, resp: [] }));
     }
     this.inFlight++;
+    const n = userIDs.length;
+    const run: Run = { userIDs, pos: 0, left: n };
     try {
       this.stats.pushes++;
       const frames = new FrameVariants(pushResp(msg, operationID), this.stats);
-      const results: msggateway.SingleMsgToUserResults[] = [];
+      const results = new Array<msggateway.SingleMsgToUserResults>(n);
       const deadlineMs = deadline ? deadline.getTime() : Infinity;
-      let i = 0;
-      for (const userID of userIDs) {
-        if (i > 0 && i % USERS_PER_SLICE === 0) {
-          await new Promise<void>((r) => setImmediate(r));
+      const lead = n > USERS_PER_SLICE ? this.leaderFor(userIDs) : undefined;
+      this.running.push(run);
+      if (lead) {
+        // The leader's next slice runs in the coming check phase; queue ours right behind it.
+        run.pos = lead.pos;
+        this.stats.joined++;
+        await yieldToLoop();
+      }
+      while (run.left > 0) {
+        const count = Math.min(USERS_PER_SLICE, run.left);
+        const late = Date.now() >= deadlineMs;
+        for (let k = 0; k < count; k++) {
+          const i = run.pos;
+          run.pos = i + 1 === n ? 0 : i + 1;
+          const userID = userIDs[i]!;
+          results[i] = late ? { userID, onlinePush: false, resp: [] } : this.deliverToUser(userID, frames);
         }
-        i++;
-        if (Date.now() >= deadlineMs) {
-          results.push({ userID, onlinePush: false, resp: [] });
-          continue;
-        }
-        results.push(this.deliverToUser(userID, frames));
+        run.left -= count;
+        if (run.left > 0) await yieldToLoop();
       }
       return results;
     } finally {
+      const at = this.running.indexOf(run);
+      if (at >= 0) this.running.splice(at, 1);
       this.inFlight--;
     }
   }
 
+  /** The latest run still under way to exactly these users, if any. */
+  private leaderFor(userIDs: readonly string[]): Run | undefined {
+    for (let r = this.running.length - 1; r >= 0; r--) {
+      const run = this.running[r]!;
+      if (run.left > 0 && sameUsers(run.userIDs, userIDs)) return run;
+    }
+    return undefined;
+  }
+
   private deliverToUser(userID: string, frames: FrameVariants): msggateway.SingleMsgToUserResults {
     const result: msggateway.SingleMsgToUserResults = { userID, onlinePush: false, resp: [] };
-    // Copy: a failed write closes the connection, which edits the live list.
-    for (const client of [...this.users.getAll(userID)]) {
+    const live = this.users.getAll(userID);
+    // Copy when there is more than one: a failed write closes the connection, which edits the live list.
+    const clients = live.length > 1 ? [...live] : live;
+    for (const client of clients) {
       if (client.background && client.platformID === Platform.IOS) {
         this.stats.iosBackground++;
         this.onResult?.(ErrCode.IOSBackgroundPushErr);
@@ -95,6 +137,19 @@ export class PushDelivery {
     }
     return result;
   }
+}
+
+function yieldToLoop(): Promise<void> {
+  return new Promise<void>((r) => setImmediate(r));
+}
+
+/** Same user IDs in the same order (cheap rejections first: lists are compared once per push). */
+function sameUsers(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  const n = a.length;
+  if (n !== b.length || a[0] !== b[0] || a[n - 1] !== b[n - 1]) return false;
+  for (let i = 1; i < n - 1; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The 2001 envelope carrying one message in PushMessages keyed by its conversation. */

@@ -1,0 +1,55 @@
+/** Reads a `node --cpu-prof` profile and names the functions with the most self time. */
+import { readFileSync } from 'node:fs';
+
+interface CpuProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+interface CpuProfile {
+  nodes: CpuProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** One hot function. */
+export interface HotFunction {
+  fn: string;
+  /** File (relative to the project or node_modules/...) and line. */
+  url: string;
+  selfPct: number;
+}
+
+/** The `top` functions by self time, idle time excluded. */
+export function hotFunctions(file: string, top = 12): HotFunction[] {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map<number, CpuProfileNode>();
+  for (const n of p.nodes) byId.set(n.id, n);
+  const self = new Map<string, { fn: string; url: string; us: number }>();
+  let total = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const n = byId.get(p.samples[i]!);
+    if (!n) continue;
+    const dt = p.timeDeltas[i] ?? 0;
+    const cf = n.callFrame;
+    if (cf.functionName === '(idle)') continue;
+    total += dt;
+    const url = shortUrl(cf.url);
+    const key = `${cf.functionName}@${url}:${cf.lineNumber}`;
+    const e = self.get(key) ?? { fn: cf.functionName || '(anonymous)', url: url ? `${url}:${cf.lineNumber + 1}` : '', us: 0 };
+    e.us += dt;
+    self.set(key, e);
+  }
+  return [...self.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, top)
+    .map((e) => ({ fn: e.fn, url: e.url, selfPct: total ? (e.us / total) * 100 : 0 }));
+}
+
+function shortUrl(url: string): string {
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) return url.slice(nm);
+  const d = url.indexOf('/dist/');
+  if (d >= 0) return url.slice(d + 6);
+  return url.replace(/^file:\/\//, '');
+}
