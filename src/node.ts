@@ -262,7 +262,7 @@ export class GatewayNode {
     const wsPort = await gateway.start();
     this.addresses.ws = `ws://${cfg.listenIP}:${wsPort}/`;
 
-    this.delivery = new PushDelivery(gateway.users, 16_384, (code) => this.metrics.countPushResult(code));
+    this.delivery = new PushDelivery(gateway.users, 16_384, (code) => this.metrics.countPushResult(code), gateway.events);
     const hub = hubHandlers({ gateway, delivery: this.delivery, adminUserIDs: cfg.adminUserIDs });
     this.addresses.hub = await this.serveGrpc(cfg.hubPort, (s) => s.addService(msgGatewayService.definition, implement<MsgGatewayMethods>(msgGatewayService, hub, this.observer)));
     this.unregisterHub = await this.register(cfg.serviceNames.messageGateway, this.addresses.hub);

@@ -30,7 +30,7 @@ const MAX_LISTED = 50;
 
 /**
  * Turns a node's gateway into the admin message stream. It costs nothing while nobody watches:
- * it listens to `gateway.events`, taps push delivery and runs its counters timer only while at
+ * it listens to `gateway.events` (push events included) and runs its counters timer only while at
  * least one listener is subscribed, and drops all of it when the last one leaves.
  */
 export class AdminFeed {
@@ -41,9 +41,6 @@ export class AdminFeed {
   private handshakes = 0;
   /** Last queue depth reported per connection (only non-zero ones are kept). */
   private readonly depths = new Map<string, number>();
-  private origPush: PushDelivery['push'] | undefined;
-  /** The gateway emits `push` events itself: no tap needed. */
-  private nativePush = false;
   private closed = false;
 
   constructor(private readonly src: AdminFeedSource) {}
@@ -116,7 +113,6 @@ export class AdminFeed {
   private attach(): void {
     if (this.offEvents) return;
     this.offEvents = this.src.gateway.events.on(this.onGatewayEvent);
-    this.tapPush();
     this.timer = setInterval(this.tick, this.src.tickMs ?? 1000);
     this.timer.unref();
   }
@@ -126,7 +122,6 @@ export class AdminFeed {
     this.offEvents = undefined;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.untapPush();
     this.depths.clear();
   }
 
@@ -192,13 +187,6 @@ export class AdminFeed {
       case 'presence':
         this.emit({ ...e, watchers: this.watchersOf(e.userID) });
         return;
-      case 'push':
-        if (!this.nativePush) {
-          this.nativePush = true;
-          this.untapPush();
-        }
-        this.emit(e);
-        return;
       default:
         this.emit(e);
     }
@@ -213,51 +201,6 @@ export class AdminFeed {
       out.push({ userID: c.userID, platformID: c.platformID, connID: c.connID });
     }
     return out;
-  }
-
-  /**
-   * Wraps the delivery's `push` while someone watches, because the gateway does not emit
-   * `push` events itself (yet): once it does, the tap is removed for good. Counts come from
-   * the delivery's stats around the call, exact unless pushes overlap.
-   */
-  private tapPush(): void {
-    const d = this.src.delivery;
-    if (!d || this.nativePush || this.origPush) return;
-    const orig = d.push;
-    this.origPush = orig;
-    const users = this.src.gateway.users;
-    const feed = this;
-    d.push = async function tappedPush(this: PushDelivery, msg, userIDs, operationID, deadline) {
-      const before = { ...d.stats };
-      const reached: string[] = [];
-      for (let i = 0; i < userIDs.length && i < 1000 && reached.length < MAX_LISTED; i++) {
-        if (users.getAll(userIDs[i]!).length > 0) reached.push(userIDs[i]!);
-      }
-      const results = await orig.call(d, msg, userIDs, operationID, deadline);
-      if (feed.offEvents) {
-        const s = d.stats;
-        const codes: Record<string, number> = {};
-        if (s.deliveries > before.deliveries) codes['0'] = s.deliveries - before.deliveries;
-        if (s.failed > before.failed) codes['1603'] = s.failed - before.failed;
-        if (s.iosBackground > before.iosBackground) codes['1604'] = s.iosBackground - before.iosBackground;
-        feed.emit({
-          type: 'push',
-          at: Date.now(),
-          userIDs: userIDs.length,
-          delivered: codes['0'] ?? 0,
-          codes,
-          reached,
-          msg: { sendID: msg.sendID, recvID: msg.recvID, groupID: msg.groupID, sessionType: msg.sessionType, contentType: msg.contentType, seq: msg.seq },
-        });
-      }
-      return results;
-    };
-  }
-
-  private untapPush(): void {
-    const d = this.src.delivery;
-    if (d && this.origPush) d.push = this.origPush;
-    this.origPush = undefined;
   }
 
   private readonly tick = (): void => {

@@ -7,5 +7,18 @@ export type GatewayEvent =
   | { type: 'kick'; at: number; userID: string; platformID: number; connID: string; policy: number; cause: 'login' | 'remote-login' | 'hub' }
   | { type: 'handshake-fail'; at: number; code: number; message: string; detail: string; remoteAddr: string }
   | { type: 'request'; at: number; userID: string; connID: string; reqIdentifier: number; errCode: number; ms: number }
-  | { type: 'push'; at: number; userIDs: number; delivered: number; codes: Record<string, number> }
+  | {
+      type: 'push';
+      at: number;
+      /** Users the push named. */
+      userIDs: number;
+      /** Connections that got the frame. */
+      delivered: number;
+      /** Per-connection results by OpenIM code (0 delivered, 1603 write failed, 1604 iOS background). */
+      codes: Record<string, number>;
+      /** The first users that had a connection here. */
+      reached?: string[];
+      /** Who sent what to whom. */
+      msg?: { sendID: string; recvID: string; groupID: string; sessionType: number; contentType: number; seq: number };
+    }
   | { type: 'presence'; at: number; userID: string; platformIDs: number[]; subscribers: number };

@@ -7,6 +7,8 @@ import type { sdkws, msggateway } from '../protocol/pb-types.js';
 import { Platform } from '../protocol/platforms.js';
 import type { Client } from '../gateway/client.js';
 import type { UserMap } from '../gateway/user-map.js';
+import type { GatewayEvent } from '../gateway/events.js';
+import type { Signal } from '../util/signal.js';
 
 /** Platforms whose successful delivery counts as an online push (upstream pushTerminal). */
 const PUSH_TERMINALS = new Set<number>([Platform.IOS, Platform.Android]);
@@ -32,7 +34,16 @@ interface Run {
   pos: number;
   /** Users still to visit. */
   left: number;
+  /** Per-connection results of this push, by outcome (for the push event). */
+  delivered: number;
+  failed: number;
+  iosBackground: number;
+  /** Users that had a connection here (the first few, for the push event); undefined when nobody watches. */
+  reached: string[] | undefined;
 }
+
+/** Users named in a push event at most. */
+const REACHED_LISTED = 50;
 
 /**
  * Delivers one message to every connection of the listed users, encoding the 2001 frame once
@@ -59,6 +70,8 @@ export class PushDelivery {
     private readonly maxPending = 16_384,
     /** Told the result code of every connection a push reached (metrics). */
     private readonly onResult?: (code: number) => void,
+    /** Where a `push` event goes after each push, built only while someone listens. */
+    private readonly events?: Signal<GatewayEvent>,
   ) {}
 
   async push(msg: sdkws.MsgData, userIDs: readonly string[], operationID: string, deadline?: Date): Promise<msggateway.SingleMsgToUserResults[]> {
@@ -67,7 +80,7 @@ export class PushDelivery {
     }
     this.inFlight++;
     const n = userIDs.length;
-    const run: Run = { userIDs, pos: 0, left: n };
+    const run: Run = { userIDs, pos: 0, left: n, delivered: 0, failed: 0, iosBackground: 0, reached: this.events?.active ? [] : undefined };
     try {
       this.stats.pushes++;
       const frames = new FrameVariants(pushResp(msg, operationID), this.stats);
@@ -88,11 +101,12 @@ export class PushDelivery {
           const i = run.pos;
           run.pos = i + 1 === n ? 0 : i + 1;
           const userID = userIDs[i]!;
-          results[i] = late ? { userID, onlinePush: false, resp: [] } : this.deliverToUser(userID, frames);
+          results[i] = late ? { userID, onlinePush: false, resp: [] } : this.deliverToUser(userID, frames, run);
         }
         run.left -= count;
         if (run.left > 0) await yieldToLoop();
       }
+      if (run.reached && this.events?.active) this.emitPush(msg, run);
       return results;
     } finally {
       const at = this.running.indexOf(run);
@@ -110,25 +124,45 @@ export class PushDelivery {
     return undefined;
   }
 
-  private deliverToUser(userID: string, frames: FrameVariants): msggateway.SingleMsgToUserResults {
+  private emitPush(msg: sdkws.MsgData, run: Run): void {
+    const codes: Record<string, number> = {};
+    if (run.delivered > 0) codes['0'] = run.delivered;
+    if (run.failed > 0) codes[String(ErrCode.PushMsgErr)] = run.failed;
+    if (run.iosBackground > 0) codes[String(ErrCode.IOSBackgroundPushErr)] = run.iosBackground;
+    this.events!.emit({
+      type: 'push',
+      at: Date.now(),
+      userIDs: run.userIDs.length,
+      delivered: run.delivered,
+      codes,
+      reached: run.reached!,
+      msg: { sendID: msg.sendID, recvID: msg.recvID, groupID: msg.groupID, sessionType: msg.sessionType, contentType: msg.contentType, seq: msg.seq },
+    });
+  }
+
+  private deliverToUser(userID: string, frames: FrameVariants, run: Run): msggateway.SingleMsgToUserResults {
     const result: msggateway.SingleMsgToUserResults = { userID, onlinePush: false, resp: [] };
     const live = this.users.getAll(userID);
+    if (run.reached && live.length > 0 && run.reached.length < REACHED_LISTED) run.reached.push(userID);
     // Copy when there is more than one: a failed write closes the connection, which edits the live list.
     const clients = live.length > 1 ? [...live] : live;
     for (const client of clients) {
       if (client.background && client.platformID === Platform.IOS) {
         this.stats.iosBackground++;
+        run.iosBackground++;
         this.onResult?.(ErrCode.IOSBackgroundPushErr);
         result.resp.push({ RecvPlatFormID: client.platformID, ResultCode: ErrCode.IOSBackgroundPushErr, RecvID: '' });
         continue;
       }
       if (!client.sendFrame(frames.for(client))) {
         this.stats.failed++;
+        run.failed++;
         this.onResult?.(ErrCode.PushMsgErr);
         result.resp.push({ RecvPlatFormID: client.platformID, ResultCode: ErrCode.PushMsgErr, RecvID: '' });
         continue;
       }
       this.stats.deliveries++;
+      run.delivered++;
       this.onResult?.(0);
       if (PUSH_TERMINALS.has(client.platformID)) {
         result.onlinePush = true;
