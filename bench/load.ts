@@ -172,7 +172,7 @@ function pusher(a: { target: 'gateway' | 'baseline'; hubs?: string[]; http?: str
   }
   const body = broadcastBody(pushFrames(msg, operationID));
   const url = new URL('/broadcast', a.http);
-  return () =>
+  const post = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       const r = request(url, { method: 'POST', agent, headers: { 'Content-Length': body.length } }, (res) => {
         res.resume();
@@ -181,6 +181,8 @@ function pusher(a: { target: 'gateway' | 'baseline'; hubs?: string[]; http?: str
       r.on('error', reject);
       r.end(body);
     });
+  // A pooled keep-alive socket the server closed meanwhile fails at once: retry once on a new one.
+  return () => post().catch((e: unknown) => ((e as { code?: string }).code === 'ECONNRESET' ? post() : Promise.reject(e)));
 }
 
 /** Runs `count` calls of `fn`, `concurrency` at a time; resolves with the mean call time (ms). */

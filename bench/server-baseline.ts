@@ -24,6 +24,9 @@ type VWebSocket = WebSocket & { [VARIANT]?: number };
 const conns = new Set<VWebSocket>();
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 51_200, clientTracking: false });
 const http = createServer(onRequest);
+// The load keeps its broadcast connection alive across runs; Node's 5 s default would race it.
+http.keepAliveTimeout = 600_000;
+http.headersTimeout = 601_000;
 http.on('upgrade', onUpgrade);
 
 function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
