@@ -169,6 +169,26 @@ export interface ClientEvents {
   protocolError: (err: Error) => void;
 }
 
+/** Fresh zeroed counters (one object per client; also the start of a pool's sum). */
+export function emptyClientStats(): ClientStats {
+  return {
+    connects: 0,
+    reconnects: 0,
+    requests: 0,
+    replies: 0,
+    timeouts: 0,
+    unmatched: 0,
+    pushFrames: 0,
+    pushMsgs: 0,
+    presenceFrames: 0,
+    kicks: 0,
+    pings: 0,
+    pongs: 0,
+    lastPongRttMs: Number.NaN,
+    protocolErrors: 0,
+  };
+}
+
 /** Cheap per-client counters. */
 export interface ClientStats {
   connects: number;
@@ -228,22 +248,7 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
   readonly sdkType: 'go' | 'js';
   readonly gzip: boolean;
   readonly label: string;
-  readonly stats: ClientStats = {
-    connects: 0,
-    reconnects: 0,
-    requests: 0,
-    replies: 0,
-    timeouts: 0,
-    unmatched: 0,
-    pushFrames: 0,
-    pushMsgs: 0,
-    presenceFrames: 0,
-    kicks: 0,
-    pings: 0,
-    pongs: 0,
-    lastPongRttMs: Number.NaN,
-    protocolErrors: 0,
-  };
+  readonly stats: ClientStats = emptyClientStats();
   /** Latency of the last successful handshake in ms (NaN before one). */
   handshakeMs = Number.NaN;
 

@@ -3,7 +3,7 @@
  * and an optional ramp rate, sharing one timer wheel (and optionally one seq tracker), and
  * counted through one observer object rather than listeners per client.
  */
-import { OpenIMClient, type ClientObserver, type ClientStats, type CloseEvent, type OpenIMClientOptions } from './client.js';
+import { emptyClientStats, OpenIMClient, type ClientObserver, type ClientStats, type CloseEvent, type OpenIMClientOptions } from './client.js';
 import type { HandshakeError } from './errors.js';
 import type { SeqTracker } from './seq-tracker.js';
 import { TimerWheel } from './timer-wheel.js';
@@ -158,22 +158,7 @@ export class ClientPool implements ClientObserver {
 
   /** The clients' counters summed (`lastPongRttMs` is the mean over clients that had a pong). */
   stats(): ClientStats {
-    const sum: ClientStats = {
-      connects: 0,
-      reconnects: 0,
-      requests: 0,
-      replies: 0,
-      timeouts: 0,
-      unmatched: 0,
-      pushFrames: 0,
-      pushMsgs: 0,
-      presenceFrames: 0,
-      kicks: 0,
-      pings: 0,
-      pongs: 0,
-      lastPongRttMs: Number.NaN,
-      protocolErrors: 0,
-    };
+    const sum = emptyClientStats();
     let rttSum = 0;
     let rttN = 0;
     for (const c of this.clients) {
