@@ -86,14 +86,18 @@ describe('msggw tui in tmux', () => {
     await keys('m');
     await waitFor('the message prompt', (s) => s.includes('message from u1@Web') && s.includes('u2 hello from u1'));
     await keys('Enter');
-    const pushed = await waitFor('the push', (s) => /push\s+u1→u2 seq 1: 2 user\(s\), ok×2/.test(s));
+    // The push and the reply's note arrive in either order: wait for the screen to show both.
+    const pushed = await waitFor('the push and the reply', (s) => /push\s+u1→u2 seq 1: 2 user\(s\), ok×2/.test(s) && /sent 1003 u1→u2: serverMsgID [0-9a-f]{8}/.test(s));
     expect(pushed).toMatch(/sent 1003 u1→u2: serverMsgID [0-9a-f]{8}/);
 
     // k: kick u1 on Web through the hub (prefilled with the selected connection).
     await keys('k');
     await waitFor('the kick prompt', (s) => s.includes('kick (hub)') && s.includes('u1 5'));
     await keys('Enter');
-    const kicked = await waitFor('the kick', (s) => /kick\s+u1 Web conn [0-9a-f]{8}: hub KickUserOffline \(policy 1/.test(s) && /disconnect u1 Web conn [0-9a-f]{8}: kicked/.test(s));
+    const kicked = await waitFor(
+      'the kick',
+      (s) => /kick\s+u1 Web conn [0-9a-f]{8}: hub KickUserOffline \(policy 1/.test(s) && /disconnect u1 Web conn [0-9a-f]{8}: kicked/.test(s) && s.includes('2 users · 2 conns'),
+    );
     expect(kicked).toContain('2 users · 2 conns');
     expect(kicked).not.toMatch(/\*u1\s+Web/);
 
