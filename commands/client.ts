@@ -1,6 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { runSession } from '../simulators/client/session.js';
 import { defaultConfig } from '../src/config/config.js';
+import { parseDuration } from '../simulators/scenarios/units.js';
 
 export default class Client extends Command {
   static override summary = 'Connect one simulated OpenIM client: send a message, watch presence, print what arrives.';
@@ -31,8 +32,14 @@ one line each (JSON lines with --json), until Ctrl-C or --stay runs out.`;
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Client);
-    const stayMs = parseDuration(flags.stay);
-    if (stayMs === undefined) this.error(`--stay ${flags.stay}: use e.g. 5s, 500ms, 2m or forever`, { code: 'MSGGW_BAD_DURATION', exit: 2 });
+    let stayMs = Infinity;
+    if (flags.stay !== 'forever') {
+      try {
+        stayMs = parseDuration(flags.stay, '--stay');
+      } catch (e) {
+        this.error((e as Error).message, { code: 'MSGGW_BAD_DURATION', suggestions: ['e.g. 5s, 500ms, 2m or forever'], exit: 2 });
+      }
+    }
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
     process.once('SIGINT', stop);
@@ -58,13 +65,4 @@ one line each (JSON lines with --json), until Ctrl-C or --stay runs out.`;
     process.off('SIGTERM', stop);
     if (code !== 0) this.exit(code);
   }
-}
-
-/** `5s`, `500ms`, `2m`, `forever` -> ms (Infinity for forever). */
-export function parseDuration(v: string): number | undefined {
-  if (v === 'forever') return Infinity;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
 }

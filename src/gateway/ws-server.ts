@@ -321,10 +321,14 @@ export class WsGateway implements ClientOwner {
     const now = Date.now();
     const deadline = now - this.opts.readDeadlineMs;
     const pingBefore = now - this.opts.webPingIntervalMs;
-    for (const c of [...this.users.allClients()]) {
-      if (c.lastSeen < deadline) c.close('read deadline exceeded', `no frame for ${now - c.lastSeen} ms`);
+    // Walk the live map without copying it (this runs every tick over every connection); only
+    // the few connections to close are collected, since closing edits the map.
+    let expired: Client[] | undefined;
+    for (const c of this.users.allClients()) {
+      if (c.lastSeen < deadline) (expired ??= []).push(c);
       else if (c.platformID === 5 && c.lastPing <= pingBefore) c.ping();
     }
+    if (expired) for (const c of expired) c.close('read deadline exceeded', `no frame for ${now - c.lastSeen} ms`);
   };
 }
 

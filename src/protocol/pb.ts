@@ -162,9 +162,13 @@ const SCALARS: Readonly<Record<string, { write: WireWriter; wire: number; zero: 
   enum: { write: (w, v: number) => w.int32(v), wire: 0, zero: 0 },
 };
 
+const LONG_SCALARS = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+
 interface ValuePlan {
   /** Scalar proto type (`enum` for enums) or undefined for messages. */
   readonly scalar: string | undefined;
+  /** A 64-bit integer type: decoded Long values are turned into numbers. */
+  readonly long: boolean;
   /** Message type of the value, for message-typed fields and map values. */
   readonly message: protobuf.Type | undefined;
 }
@@ -181,10 +185,10 @@ const plans = new WeakMap<protobuf.Type, readonly FieldPlan[]>();
 
 function valuePlan(field: protobuf.FieldBase): ValuePlan {
   const rt = field.resolvedType;
-  if (rt instanceof protobuf.Type) return { scalar: undefined, message: rt };
-  if (rt instanceof protobuf.Enum) return { scalar: 'enum', message: undefined };
+  if (rt instanceof protobuf.Type) return { scalar: undefined, long: false, message: rt };
+  if (rt instanceof protobuf.Enum) return { scalar: 'enum', long: false, message: undefined };
   if (!(field.type in SCALARS)) throw new Error(`unsupported field type ${field.type} of ${field.fullName}`);
-  return { scalar: field.type, message: undefined };
+  return { scalar: field.type, long: LONG_SCALARS.has(field.type), message: undefined };
 }
 
 function planOf(type: protobuf.Type): readonly FieldPlan[] {
@@ -286,18 +290,17 @@ function defaultScalar(scalar: string): unknown {
   return scalar === 'bytes' ? Buffer.alloc(0) : SCALARS[scalar]!.zero;
 }
 
-const LONG_SCALARS = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
-
 /** A decoded 64-bit value as a JS number (protobufjs gives Long objects for them). */
-function plainScalar(scalar: string, v: unknown): unknown {
-  if (LONG_SCALARS.has(scalar) && typeof v === 'object' && v !== null && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
-  if (LONG_SCALARS.has(scalar) && typeof v === 'string') return Number(v);
+function plainLong(v: unknown): unknown {
+  if (typeof v === 'object' && v !== null && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
+  if (typeof v === 'string') return Number(v);
   return v;
 }
 
 function normalizeValue(p: ValuePlan, v: unknown): unknown {
   if (p.message) return normalize(p.message, (v ?? {}) as Obj);
-  return v == null ? defaultScalar(p.scalar!) : plainScalar(p.scalar!, v);
+  if (v == null) return defaultScalar(p.scalar!);
+  return p.long ? plainLong(v) : v;
 }
 
 /**
@@ -319,7 +322,7 @@ function normalize(type: protobuf.Type, src: Obj): Obj {
       out[f.name] = v == null ? undefined : normalize(f.message, v as Obj);
     } else {
       // protobufjs' prototype default for absent bytes is a frozen [] - give a real buffer.
-      out[f.name] = v == null || (f.scalar === 'bytes' && !(v instanceof Uint8Array)) ? defaultScalar(f.scalar!) : plainScalar(f.scalar!, v);
+      out[f.name] = v == null || (f.scalar === 'bytes' && !(v instanceof Uint8Array)) ? defaultScalar(f.scalar!) : f.long ? plainLong(v) : v;
     }
   }
   return out;

@@ -6,20 +6,9 @@ import { createDiscovery, parseDiscoveryFlag } from '../../src/discovery/index.j
 import { detectRegisterIP } from '../../src/discovery/register-ip.js';
 import { StandaloneDiscovery } from '../../src/discovery/standalone.js';
 import { type EtcdServer, startEtcd } from '../helpers/etcd.js';
+import { eventuallyPasses } from '../helpers/wait.js';
 
-/** Polls `check` until it stops throwing (vitest `expect` inside), or fails with its last error. */
-async function eventually(check: () => void | Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
+const eventually = eventuallyPasses;
 
 let serial = 0;
 /** A service name no other test uses, so backends that share state (etcd) need no cleanup between tests. */

@@ -4,22 +4,12 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdDiscovery } from '../../src/discovery/etcd.js';
 import { type EtcdServer, startEtcd } from '../helpers/etcd.js';
+import { eventuallyPasses } from '../helpers/wait.js';
 
 const TTL = 2;
 const GW = 'messagegateway-rpc-service';
 
-async function eventually(check: () => void | Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+const eventually = eventuallyPasses;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

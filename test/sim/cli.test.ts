@@ -1,33 +1,12 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { runCli } from '../helpers/cli.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { metricDoc, REPORT_SCHEMA_VERSION, type SimReport } from '../../simulators/scenarios/index.js';
 
-const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
-const BUILT = fileURLToPath(new URL('../../dist/commands/sim.js', import.meta.url));
-
 /** Runs `msggw <args>` as a child process (the built CLI; `npm test` builds it in pretest). */
-function msggw(args: string[], timeoutMs = 40_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  if (!existsSync(BUILT)) throw new Error('the CLI is not built: run `npm run build` (npm test does it in pretest)');
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`msggw ${args.join(' ')} did not finish in ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const msggw = (args: string[]) => runCli(args, 40_000);
 
 describe('msggw sim (child process)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'msggw-sim-cli-'));
