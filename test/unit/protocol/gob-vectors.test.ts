@@ -1,5 +1,5 @@
 /**
- * The Go-generated vectors (../shared/fixtures/gob-vectors.json): our gob and JSON codecs
+ * The Go-generated vectors (fixtures/protocol/gob-vectors.json): our gob and JSON codecs
  * must produce Go's bytes exactly and read them back; gzip is compared after inflating.
  */
 import { describe, expect, it } from 'vitest';
