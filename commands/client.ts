@@ -1,7 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { runSession } from '../simulators/client/session.js';
 import { defaultConfig } from '../src/config/config.js';
-import { parseDuration } from '../simulators/scenarios/units.js';
+import { DEFAULT_SDK, durationOrForeverFlag, platformFlag, wsUrlFlag } from '../src/cli/flags.js';
 
 export default class Client extends Command {
   static override summary = 'Connect one simulated OpenIM client: send a message, watch presence, print what arrives.';
@@ -9,16 +9,16 @@ export default class Client extends Command {
 gateway by hand. It prints pushes (2001), presence changes (2005) and kicks (2002) as they arrive,
 one line each (JSON lines with --json), until Ctrl-C or --stay runs out.`;
   static override examples = [
-    '<%= config.bin %> client --user u2                       # listen as u2 (Web, JSON envelopes)',
-    '<%= config.bin %> client --user u1 --platform 1 --send u2 --text "hello" --stay 1s',
+    '<%= config.bin %> client --user u2                       # listen as u2 (Web, gob envelopes)',
+    '<%= config.bin %> client --user u1 --platform ios --send u2 --text "hello" --stay 1s',
     '<%= config.bin %> client --user a --subscribe b          # watch b come and go',
-    '<%= config.bin %> client --user u1 --group team --text hi --sdk go --gzip --stay 2s',
+    '<%= config.bin %> client --user u1 --group team --text hi --sdk js --gzip --stay 2s',
   ];
   static override flags = {
-    url: Flags.string({ summary: 'Gateway WebSocket URL.', default: `ws://127.0.0.1:${defaultConfig().wsPort}/` }),
+    url: wsUrlFlag({ summary: 'Gateway WebSocket URL.', default: `ws://127.0.0.1:${defaultConfig().wsPort}/` }),
     user: Flags.string({ char: 'u', summary: 'User ID to log in as.', required: true }),
-    platform: Flags.integer({ char: 'p', summary: 'Platform ID (1 iOS, 2 Android, 3 Windows, 5 Web, ...).', default: 5 }),
-    sdk: Flags.string({ summary: 'Envelope encoding: go (gob, like the Go SDK) or js (JSON, like the JS SDK).', options: ['go', 'js'], default: 'js' }),
+    platform: platformFlag({ summary: 'Platform: an ID or a name in any case (1 ios, 2 android, 3 windows, 5 web, ...).', default: 5 }),
+    sdk: Flags.string({ summary: 'Envelope encoding: go (gob, like the Go SDK) or js (JSON, like the JS SDK).', options: ['go', 'js'], default: DEFAULT_SDK }),
     gzip: Flags.boolean({ summary: 'Gzip every frame (compression=gzip).' }),
     token: Flags.string({ summary: 'Token to use (default: minted with --secret).' }),
     secret: Flags.string({ summary: 'Secret to mint the token with.', default: defaultConfig().secret }),
@@ -26,20 +26,13 @@ one line each (JSON lines with --json), until Ctrl-C or --stay runs out.`;
     group: Flags.string({ summary: 'Send one text message to this group instead.' }),
     text: Flags.string({ summary: 'Text of the message.', default: 'hello from msggw' }),
     subscribe: Flags.string({ summary: 'Watch the presence of these users (comma separated).' }),
-    stay: Flags.string({ summary: "How long to stay connected after the actions: e.g. 5s, 500ms, 'forever'.", default: 'forever' }),
+    stay: durationOrForeverFlag({ summary: "How long to stay connected after the actions: e.g. 5s, 500ms (a bare number is seconds), 'forever'.", default: Infinity, defaultHelp: async () => 'forever' }),
     json: Flags.boolean({ summary: 'Print one JSON object per line.' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Client);
-    let stayMs = Infinity;
-    if (flags.stay !== 'forever') {
-      try {
-        stayMs = parseDuration(flags.stay, '--stay');
-      } catch (e) {
-        this.error((e as Error).message, { code: 'MSGGW_BAD_DURATION', suggestions: ['e.g. 5s, 500ms, 2m or forever'], exit: 2 });
-      }
-    }
+    const stayMs = flags.stay;
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
     process.once('SIGINT', stop);

@@ -1,6 +1,7 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { writeFileSync } from 'node:fs';
 import { serveFlags } from '../src/config/serve-flags.js';
+import { DEFAULT_SDK, durationFlag, wsUrlFlag } from '../src/cli/flags.js';
 import {
   formatSummary,
   renderHtml,
@@ -9,8 +10,10 @@ import {
   ScenarioFileError,
   simOptionsFromFlags,
   SimUsageError,
+  SIM_EXIT_CODES,
   TargetStartError,
   type SimFlagValues,
+  type Target,
 } from '../simulators/scenarios/index.js';
 
 // Every gateway flag except --no-gateway: the in-process gateway is the point of the default target.
@@ -39,37 +42,39 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
     file: Args.string({ description: 'scenario file (YAML or JSON) for "run"' }),
   };
   static override flags = {
-    users: Flags.integer({ char: 'u', summary: 'Users (connect 100, chat/reconnect 20, multilogin 5; group: same as --members).', helpGroup: 'SIZE' }),
+    users: Flags.integer({ summary: 'Users (connect 100, chat/reconnect 20, multilogin 5; group: same as --members).', helpGroup: 'SIZE' }),
     members: Flags.integer({ summary: 'group: group members, all online (default 50).', helpGroup: 'SIZE' }),
     senders: Flags.integer({ summary: 'group: members that send (default 5).', helpGroup: 'SIZE' }),
     subscribers: Flags.integer({ summary: 'presence: subscriber connections (default 5).', helpGroup: 'SIZE' }),
     watched: Flags.integer({ summary: 'presence: watched users that churn (default 10).', helpGroup: 'SIZE' }),
     rate: Flags.string({ summary: 'chat/group/reconnect: messages per second over all senders (50, 20, 50).', helpGroup: 'PACE' }),
-    duration: Flags.string({ char: 'd', summary: 'Load window: sending/churn time (default 10s); connect: caps ramp + hold; run: caps the phases.', helpGroup: 'PACE' }),
-    hold: Flags.string({ summary: 'connect: hold every connection this long once open (default 5s).', helpGroup: 'PACE' }),
+    duration: durationFlag({ summary: 'Load window: sending/churn time (default 10s); connect: caps ramp + hold; run: caps the phases.', helpGroup: 'PACE' }),
+    hold: durationFlag({ summary: 'connect: hold every connection this long once open (default 5s).', helpGroup: 'PACE' }),
     ramp: Flags.string({ summary: 'New connections per second when opening (default: as fast as --concurrency allows).', helpGroup: 'PACE' }),
     concurrency: Flags.integer({ summary: 'Handshakes in flight at once.', default: 256, helpGroup: 'PACE' }),
     churn: Flags.string({ summary: 'presence: on/offline flips per second (default 5).', helpGroup: 'PACE' }),
-    settle: Flags.string({ summary: 'presence: time subscribers get to converge after the churn (default 5s).', helpGroup: 'PACE' }),
+    settle: durationFlag({ summary: 'presence: time subscribers get to converge after the churn (default 5s).', helpGroup: 'PACE' }),
     drops: Flags.integer({ summary: 'reconnect: abrupt drops over the window (default: --users).', helpGroup: 'PACE' }),
-    backoff: Flags.string({ summary: 'reconnect: first reconnect delay, doubling per failed attempt (default 100ms).', helpGroup: 'PACE' }),
+    backoff: durationFlag({ summary: 'reconnect: first reconnect delay, doubling per failed attempt (default 100ms).', helpGroup: 'PACE' }),
     policy: Flags.integer({ summary: "multilogin: the target's multi-login policy to assert (0, 1, 4, 5; default 1). In-process it also configures the gateway.", helpGroup: 'SIZE' }),
     join: Flags.string({ summary: 'group: how members join: auto (in-process: defined by the sim; external: first-send), first-send, none (serve --group).', default: 'auto', helpGroup: 'SIZE' }),
-    platforms: Flags.string({ summary: 'Platform mix, names or IDs with weights (default android:40,ios:30,web:20,windows:10).', helpGroup: 'CLIENTS' }),
-    sdk: Flags.string({ summary: 'Client flavour: go (gob + gzip), js (JSON), mix, or weights go:3,js:1.', default: 'go', helpGroup: 'CLIENTS' }),
+    platforms: Flags.string({ summary: 'Platform mix, names (any case) or IDs with weights (default android:40,ios:30,web:20,windows:10).', helpGroup: 'CLIENTS' }),
+    sdk: Flags.string({ summary: 'Client flavour: go (gob + gzip), js (JSON), mix, or weights go:3,js:1.', default: DEFAULT_SDK, helpGroup: 'CLIENTS' }),
     prefix: Flags.string({ summary: 'Prefix of user and group IDs (default sim<random>_): users are <prefix>1..N.', helpGroup: 'CLIENTS' }),
     seed: Flags.integer({ summary: 'Random seed (choices of senders, flows, churn) for a repeatable run.', helpGroup: 'CLIENTS' }),
-    url: Flags.string({ summary: 'External gateway WebSocket URL (ws://host:port/); default: start one in-process on free ports.', helpGroup: 'TARGET' }),
+    url: wsUrlFlag({ summary: 'External gateway WebSocket URL (ws://host:port/); default: start one in-process on free ports.', helpGroup: 'TARGET' }),
     tokens: Flags.string({ summary: 'Tokens file instead of minting with --secret: JSON {"user:platform":"token"} or lines "user platform token".', helpGroup: 'TARGET' }),
     'gateway-metrics': Flags.string({ summary: "External gateway's Prometheus URL (http://host:port/metrics), sampled for its RSS.", helpGroup: 'TARGET' }),
-    json: Flags.string({ summary: 'Write the JSON report (schemaVersion 1) to FILE.', helpGroup: 'REPORT' }),
-    html: Flags.string({ summary: 'Write a self-contained HTML report with charts to FILE.', helpGroup: 'REPORT' }),
+    json: Flags.boolean({ summary: 'Print the JSON report (schemaVersion 1) on stdout instead of the summary (progress stays on stderr).', helpGroup: 'REPORT' }),
+    out: Flags.string({ char: 'o', summary: 'Write the JSON report (schemaVersion 1) to FILE.', helpValue: '<file>', helpGroup: 'REPORT' }),
+    html: Flags.string({ summary: 'Write a self-contained HTML report with charts to FILE.', helpValue: '<file>', helpGroup: 'REPORT' }),
     threshold: Flags.string({ char: 't', summary: "Check, e.g. 'delivery.p99<50ms' or 'lost==0' (repeatable); a failed check exits 1.", multiple: true, multipleNonGreedy: true, helpGroup: 'REPORT' }),
     quiet: Flags.boolean({ char: 'q', summary: 'No progress output on stderr.', helpGroup: 'REPORT' }),
-    drain: Flags.string({ summary: 'After the load, wait for outstanding deliveries, reconnects and catch-ups; give up after this long without progress (and at 12x in all).', default: '5s', helpGroup: 'PACE' }),
-    'setup-timeout': Flags.string({ summary: 'Bound of the set-up (connecting, joining) before the load.', default: '60s', helpGroup: 'PACE' }),
-    'request-timeout': Flags.string({ summary: 'Per-request timeout.', default: '10s', helpGroup: 'PACE' }),
-    'loss-grace': Flags.string({ summary: 'A delivery is not owed to a connection that ended within this long after the send.', default: '1s', helpGroup: 'PACE' }),
+    'default-checks': Flags.boolean({ summary: "The scenario's built-in checks (lost==0, kicks.missing==0, ...; see README). --no-default-checks drops them.", default: true, allowNo: true, helpGroup: 'REPORT' }),
+    drain: durationFlag({ summary: 'After the load, wait for outstanding deliveries, reconnects and catch-ups; give up after this long without progress (and at 12x in all).', default: 5000, defaultHelp: async () => '5s', helpGroup: 'PACE' }),
+    'setup-timeout': durationFlag({ summary: 'Bound of the set-up (connecting, joining) before the load.', default: 60_000, defaultHelp: async () => '60s', helpGroup: 'PACE' }),
+    'request-timeout': durationFlag({ summary: 'Per-request timeout.', default: 10_000, defaultHelp: async () => '10s', helpGroup: 'PACE' }),
+    'loss-grace': durationFlag({ summary: 'A delivery is not owed to a connection that ended within this long after the send.', default: 1000, defaultHelp: async () => '1s', helpGroup: 'PACE' }),
     ...gatewayFlags,
   };
 
@@ -96,10 +101,18 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
     process.once('SIGTERM', onSignal);
     let result;
     try {
-      result = await runSim({ ...options, signal: stop.signal, progress: flags.quiet ? undefined : { isTTY: process.stderr.isTTY === true, write: (s) => process.stderr.write(s) } });
+      result = await runSim({
+        ...options,
+        defaultChecks: flags['default-checks'],
+        signal: stop.signal,
+        progress: flags.quiet ? undefined : { isTTY: process.stderr.isTTY === true, write: (s) => process.stderr.write(s) },
+        onTarget: (t) => {
+          if (!flags.quiet && t.kind === 'in-process') this.logToStderr(inProcessBanner(t));
+        },
+      });
     } catch (e) {
       if (e instanceof TargetStartError) {
-        const suggestions = /EADDRINUSE/.test(e.message) ? ['a port is taken: leave --port/--hub-port/--metrics-port unset for free ports'] : [];
+        const suggestions = /EADDRINUSE/.test(e.message) ? ['a port is taken: leave --port/--hub-port/--metrics-port/--admin-port unset for free ports'] : [];
         this.error(`could not start the in-process gateway: ${e.message}`, { code: 'MSGGW_START_FAILED', suggestions, exit: 1 });
       }
       throw e;
@@ -108,12 +121,43 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
       process.off('SIGTERM', onSignal);
     }
     const { report, failed } = result;
-    if (flags.json) writeFileSync(flags.json, `${JSON.stringify(report, null, 2)}\n`);
-    if (flags.html) writeFileSync(flags.html, renderHtml(report));
-    this.log(formatSummary(report));
-    if (report.run.error) this.error(`scenario ${report.scenario} stopped: ${report.run.error}`, { code: 'MSGGW_SIM_SCENARIO_ERROR', exit: 1 });
-    if (failed.length > 0) {
-      this.error(`${failed.length} threshold${failed.length > 1 ? 's' : ''} failed:\n${failed.map((t) => `  ${t.expr}: ${t.reason}`).join('\n')}`, { code: 'MSGGW_SIM_THRESHOLDS', exit: 1 });
+    // stdout carries either the summary or (--json) the report; file notes go to stderr.
+    if (flags.json) this.log(JSON.stringify(report, null, 2));
+    else this.log(formatSummary(report));
+    if (flags.out) {
+      writeFileSync(flags.out, `${JSON.stringify(report, null, 2)}\n`);
+      this.logToStderr(`wrote ${flags.out}`);
+    }
+    if (flags.html) {
+      writeFileSync(flags.html, renderHtml(report));
+      this.logToStderr(`wrote ${flags.html}`);
+    }
+    // The summary already shows every check and the error; stderr gets one line that says why the exit code.
+    const where = flags.json ? '' : ' (see the summary)';
+    switch (report.verdict) {
+      case 'PASS':
+        return;
+      case 'INCOMPLETE':
+        this.error(`the run was interrupted: INCOMPLETE${where}`, { code: 'MSGGW_SIM_INCOMPLETE', exit: SIM_EXIT_CODES.INCOMPLETE });
+        break;
+      case 'ERROR':
+        this.error(`scenario ${report.scenario} stopped: ${flags.json ? report.run.error : 'ERROR (see the summary)'}`, { code: 'MSGGW_SIM_SCENARIO_ERROR', exit: SIM_EXIT_CODES.ERROR });
+        break;
+      case 'FAIL': {
+        const names = failed.map((t) => (flags.json ? `${t.expr}: ${t.reason}` : t.expr)).join(', ');
+        this.error(`FAIL: ${failed.length} check${failed.length > 1 ? 's' : ''} failed: ${names}`, {
+          code: 'MSGGW_SIM_CHECKS',
+          suggestions: failed.some((t) => t.source === 'default') ? ['default checks are built into each scenario: relax one with --threshold on its metric, or drop them with --no-default-checks'] : [],
+          exit: SIM_EXIT_CODES.FAIL,
+        });
+      }
     }
   }
+}
+
+/** The stderr line when the sim starts its own node: where it listens, and the admin stream's token for `msggw tui --attach`. */
+function inProcessBanner(t: Target): string {
+  const a = t.node?.addresses;
+  const admin = a?.admin && t.node?.admin ? `  admin ws://${a.admin}/ token ${t.node.admin.token}  (watch: msggw tui --attach ${a.admin} --admin-token ${t.node.admin.token})` : '';
+  return `in-process gateway ${t.url}  hub ${a?.hub ?? '-'}${admin}`;
 }

@@ -1,21 +1,22 @@
 import { Command, Flags } from '@oclif/core';
 import { mintToken } from '../src/auth/jwt.js';
 import { defaultConfig } from '../src/config/config.js';
-import { isValidPlatform, platformName } from '../src/protocol/platforms.js';
+import { platformName } from '../src/protocol/platforms.js';
+import { platformFlag } from '../src/cli/flags.js';
 
 export default class Token extends Command {
   static override summary = 'Mint an OpenIM token (JWT HS256) for a user and platform.';
   static override description = `Signs a token exactly as OpenIM's auth service does, with the shared secret.
 The embedded auth simulator accepts it once it has seen it: a gateway started by \`msggw serve\`
-registers tokens minted with its secret on first use (see README, "Tokens").`;
+registers tokens minted with its secret on first use (see the README section "msggw token").`;
   static override examples = [
-    '<%= config.bin %> token --user u1 --platform 5',
-    '<%= config.bin %> token --user u1 --platform 1 --secret mySecret --json',
-    'TOKEN=$(<%= config.bin %> token --user u1 --platform 5) && wscat -c "ws://127.0.0.1:10001/?sendID=u1&platformID=5&operationID=op1&sdkType=js&token=$TOKEN"',
+    '<%= config.bin %> token --user u1 --platform web',
+    '<%= config.bin %> token --user u1 --platform ios --secret mySecret --json',
+    'TOKEN=$(<%= config.bin %> token --user u1 --platform 5) && wscat -c "ws://127.0.0.1:10001/?sendID=u1&platformID=5&operationID=op1&sdkType=js&isBackground=false&token=$TOKEN"',
   ];
   static override flags = {
     user: Flags.string({ char: 'u', summary: 'User ID (the token\'s UserID claim).', required: true }),
-    platform: Flags.integer({ char: 'p', summary: 'Platform ID 1-11 (1 iOS, 2 Android, 3 Windows, 4 OSX, 5 Web, ...).', default: 5 }),
+    platform: platformFlag({ summary: 'Platform: an ID 1-11 or a name in any case (1 ios, 2 android, 3 windows, 4 osx, 5 web, ...).', default: 5 }),
     secret: Flags.string({ summary: 'Signing secret (share.yml `secret`).', default: defaultConfig().secret }),
     'expire-days': Flags.integer({ summary: 'Lifetime in days.', default: defaultConfig().tokenExpireDays }),
     json: Flags.boolean({ summary: 'Print {token,userID,platformID,platform,expireTimeSeconds} as JSON.' }),
@@ -23,8 +24,8 @@ registers tokens minted with its secret on first use (see README, "Tokens").`;
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Token);
-    if (!isValidPlatform(flags.platform)) {
-      this.error(`platform ${flags.platform} is not an OpenIM platform ID`, { code: 'MSGGW_BAD_PLATFORM', suggestions: ['use 1-11, e.g. 5 for Web'], exit: 2 });
+    if (flags.user.trim() === '') {
+      this.error('--user is empty: a token names the user it is for', { code: 'MSGGW_TOKEN_USER', suggestions: ['e.g. msggw token --user u1'], exit: 2 });
     }
     const token = mintToken(flags.secret, flags.user, flags.platform, flags['expire-days']);
     if (flags.json) {

@@ -1,5 +1,5 @@
 import { mintToken } from './auth/jwt.js';
-import type { MsggwConfig } from './config/config.js';
+import { defaultConfig, type MsggwConfig } from './config/config.js';
 import type { NodeAddresses } from './node.js';
 
 /** What `serve` prints on start: what listens where, and a ready-to-paste way to connect. */
@@ -18,12 +18,19 @@ export function startBanner(cfg: MsggwConfig, a: NodeAddresses): string {
   lines.push(`  redis      ${cfg.redisUrl ?? 'embedded (in-memory)'}   discovery ${cfg.discovery.kind}${cfg.discovery.kind === 'etcd' ? ` ${cfg.discovery.etcdAddrs.join(',')}` : ''}`);
   if (a.ws) {
     const token = mintToken(cfg.secret, 'u1', 5, 1);
+    // Every hint that mints a token needs the secret unless it is the default.
+    const secret = cfg.secret !== defaultConfig().secret ? ` --secret ${shellQuote(cfg.secret)}` : '';
     lines.push('', 'Try it (a Web client, JSON envelopes):');
-    lines.push(`  TOKEN=$(npx msggw token --user u1 --platform 5${cfg.secret !== 'openIM123' ? ` --secret ${cfg.secret}` : ''})`);
+    lines.push(`  TOKEN=$(npx msggw token --user u1 --platform 5${secret})`);
     lines.push(`  URL="${a.ws}?sendID=u1&platformID=5&operationID=op1&sdkType=js&isBackground=false&token=$TOKEN"`);
     lines.push(`  e.g. ${a.ws}?sendID=u1&platformID=5&operationID=op1&sdkType=js&isBackground=false&token=${token}`);
-    lines.push('  or drive it with simulated clients:  npx msggw sim chat --url ' + a.ws);
+    lines.push(`  or drive it with simulated clients:  npx msggw sim chat --url ${a.ws}${secret}`);
   }
   lines.push('', 'Ctrl-C stops everything.');
   return lines.join('\n');
+}
+
+/** `s` as one shell word (single-quoted unless it is plainly safe). */
+export function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

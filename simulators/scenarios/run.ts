@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { SimRun } from './engine.js';
 import { SimMetrics } from './metrics.js';
 import { Progress, type ProgressSink } from './progress.js';
+import { defaultChecks, paceWarnings } from './checks.js';
 import { buildReport, withThresholds, type SimReport } from './report.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { scrapeRssMB, startTarget, type Target, type TargetSpec } from './target.js';
@@ -48,6 +49,8 @@ export interface SimOptions {
   lossGraceMs?: number;
   maxInFlightSends?: number;
   thresholds?: readonly Threshold[];
+  /** The scenario's built-in checks (checks.ts); default true (`--no-default-checks` turns them off). */
+  defaultChecks?: boolean;
   progress?: ProgressSink;
   /** Ctrl-C: stops the run early (a report is still made). */
   signal?: AbortSignal;
@@ -58,9 +61,16 @@ export interface SimOptions {
 /** What {@link runSim} returns. */
 export interface SimResult {
   report: SimReport;
-  /** Failed thresholds (empty when all passed). */
+  /** Failed checks, default and given (empty when all passed). */
   failed: ThresholdResult[];
 }
+
+/**
+ * Exit codes of `msggw sim` by verdict: PASS 0; FAIL (a check failed) and ERROR (the scenario
+ * stopped with an error) 1; usage errors are 2 (the command's); INCOMPLETE (Ctrl-C or SIGTERM
+ * cut the run short, so its checks mean little) 3.
+ */
+export const SIM_EXIT_CODES = { PASS: 0, FAIL: 1, ERROR: 1, USAGE: 2, INCOMPLETE: 3 } as const;
 
 /** Thrown when the target cannot be started; nothing ran. */
 export class TargetStartError extends Error {}
@@ -182,6 +192,10 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
         : `likely out of file descriptors in the sim (ulimit -n ${fds ?? '?'}): raise it`,
     );
   }
+  const refused = Object.entries(metrics.failedByReason).find(([k]) => k.startsWith('errCode 1503'));
+  if (refused !== undefined) {
+    notes.push(`${refused[1]} handshakes refused with 1503 (the token does not verify): wrong secret? Pass the gateway's --secret (msggw serve's sim hint shows it), or --tokens FILE`);
+  }
   const ledger = run.ledger.finalize(run.excused);
   const t = run.tracker;
   const tracker = { outOfOrder: t.stats.outOfOrder, gapEvents: t.stats.gaps, missing: t.missing(), missingCount: t.missingCount(), anomalies: t.anomalies() };
@@ -209,12 +223,16 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     loadStart,
     loadEnd,
     aborted: signal.aborted,
+    interrupted: o.signal?.aborted === true,
     error,
     scenarioMetrics,
     extra,
     notes,
   });
-  const results = evaluateThresholds(o.thresholds ?? [], report.metrics);
+  const user = o.thresholds ?? [];
+  const checks = o.defaultChecks === false ? [] : defaultChecks(o.scenario, user);
+  const results = evaluateThresholds([...checks, ...user], report.metrics);
+  report.warnings.push(...paceWarnings(o.scenario.paceTargets?.(report.metrics) ?? []));
   return { report: withThresholds(report, results), failed: results.filter((r) => !r.ok) };
 }
 

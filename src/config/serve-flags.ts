@@ -3,6 +3,8 @@ import { defaultConfig, mergeConfig, type DeepPartial, type MsggwConfig } from '
 import { loadOpenIMConfigFolder } from './openim-folder.js';
 import { knownPolicies } from '../gateway/multi-login.js';
 import { parseDiscoveryFlag } from '../discovery/index.js';
+import { durationFlag, hostPortFlag } from '../cli/flags.js';
+import { checkHostPort } from '../cli/addr.js';
 
 const d = defaultConfig();
 
@@ -23,14 +25,14 @@ export const serveFlags = {
   'multi-login-policy': Flags.integer({ summary: 'Multi-login policy: 0 none, 1 same platform kicks (default), 4 same class kicks, 5 PC and other.' }),
   'max-conn': Flags.integer({ summary: `Max connections (default ${d.websocketMaxConnNum}).` }),
   admin: Flags.string({ summary: 'Admin user IDs, comma separated (default imAdmin).' }),
-  auth: Flags.string({ summary: 'Address of a real OpenIM auth service (host:port) instead of discovery.' }),
-  user: Flags.string({ summary: 'Address of a real OpenIM user service.' }),
-  msg: Flags.string({ summary: 'Address of a real OpenIM msg service.' }),
-  push: Flags.string({ summary: 'Address of a real OpenIM push service.' }),
+  'auth-addr': hostPortFlag({ summary: 'Address (host:port) of a real OpenIM auth service, instead of discovery.' }),
+  'user-addr': hostPortFlag({ summary: 'Address (host:port) of a real OpenIM user service.' }),
+  'msg-addr': hostPortFlag({ summary: 'Address (host:port) of a real OpenIM msg service.' }),
+  'push-addr': hostPortFlag({ summary: 'Address (host:port) of a real OpenIM push service.' }),
   simulators: Flags.boolean({ summary: 'Start the embedded auth/user/msg/push simulators.', default: true, allowNo: true }),
   gateway: Flags.boolean({ summary: 'Start the gateway (WebSocket server + hub). --no-gateway runs simulators only.', default: true, allowNo: true }),
   group: Flags.string({ summary: 'A group the msg simulator knows: groupID=u1,u2,u3 (repeatable).', multiple: true }),
-  'merge-interval': Flags.integer({ summary: 'Presence: ms between status batches to the user service (default 1000).' }),
+  'merge-interval': durationFlag({ summary: 'Presence: time between status batches to the user service, e.g. 100ms (default 1s).' }),
   'webhook-url': Flags.string({ summary: 'Base URL of the webhook receiver; enables the user online/offline/kick callbacks.' }),
   'admin-port': Flags.integer({ summary: `Admin event stream port, for msggw tui --attach (default ${d.admin.port}, moved to a free port when taken; 0 = any free port).` }),
   'admin-token': Flags.string({ summary: 'Token admin stream clients must present (default: generated at start and printed).' }),
@@ -51,13 +53,14 @@ export interface ServeFlagValues {
   'multi-login-policy'?: number;
   'max-conn'?: number;
   admin?: string;
-  auth?: string;
-  user?: string;
-  msg?: string;
-  push?: string;
+  'auth-addr'?: string;
+  'user-addr'?: string;
+  'msg-addr'?: string;
+  'push-addr'?: string;
   simulators: boolean;
   gateway: boolean;
   group?: string[];
+  /** Milliseconds. */
   'merge-interval'?: number;
   'webhook-url'?: string;
   'admin-port'?: number;
@@ -84,7 +87,10 @@ export function configFromFlags(f: ServeFlagValues): MsggwConfig {
   if (f['max-conn'] !== undefined) o.websocketMaxConnNum = f['max-conn'];
   if (f.admin) o.adminUserIDs = f.admin.split(',').map((s) => s.trim()).filter(Boolean);
   const addrs: Record<string, string> = {};
-  for (const k of ['auth', 'user', 'msg', 'push'] as const) if (f[k]) addrs[k] = f[k]!;
+  for (const k of ['auth', 'user', 'msg', 'push'] as const) {
+    const a = f[`${k}-addr`];
+    if (a) addrs[k] = checkHostPort(a, `--${k}-addr`);
+  }
   if (Object.keys(addrs).length > 0) o.serviceAddrs = addrs;
   if (f.group) {
     const groups: Record<string, string[]> = {};

@@ -14,7 +14,7 @@ describe('msggw sim (child process)', () => {
 
   it('runs chat against its own in-process gateway, writes the JSON report and exits 0', async () => {
     const out = join(dir, 'out.json');
-    const r = await msggw(['sim', 'chat', '--users', '10', '--rate', '50', '--duration', '2s', '--json', out, '--threshold', 'lost==0']);
+    const r = await msggw(['sim', 'chat', '--users', '10', '--rate', '50', '--duration', '2s', '--out', out, '--threshold', 'lost==0']);
     expect(r.stderr).not.toMatch(/Error|Warning/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/msggw sim chat against in-process ws:\/\/127\.0\.0\.1:\d+\/.*PASS/);

@@ -37,6 +37,7 @@ export function presenceScenario(p: PresenceParams): Scenario {
     name: 'presence',
     params: { ...p },
     trackMessages: false,
+    defaultChecks: ['presence.notifications>0', 'presence.stale==0', 'kicks.unexpected==0'],
     async run(ctx) {
       const { run } = ctx;
       const setup = ctx.within(ctx.setupTimeoutMs);
