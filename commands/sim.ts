@@ -1,5 +1,6 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { writeFileSync } from 'node:fs';
+import { startSimTarget } from '../harness/sim-target.js';
 import { serveFlags } from '../src/config/serve-flags.js';
 import { DEFAULT_SDK, durationFlag, wsUrlFlag } from '../src/cli/flags.js';
 import {
@@ -103,6 +104,7 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
     try {
       result = await runSim({
         ...options,
+        inProcess: startSimTarget,
         defaultChecks: flags['default-checks'],
         signal: stop.signal,
         progress: flags.quiet ? undefined : { isTTY: process.stderr.isTTY === true, write: (s) => process.stderr.write(s) },
@@ -157,7 +159,7 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
 
 /** The stderr line when the sim starts its own node: where it listens, and the admin stream's token for `msggw tui --attach`. */
 function inProcessBanner(t: Target): string {
-  const a = t.node?.addresses;
-  const admin = a?.admin && t.node?.admin ? `  admin ws://${a.admin}/ token ${t.node.admin.token}  (watch: msggw tui --attach ${a.admin} --admin-token ${t.node.admin.token})` : '';
-  return `in-process gateway ${t.url}  hub ${a?.hub ?? '-'}${admin}`;
+  const a = t.admin;
+  const admin = a ? `  admin ws://${a.address}/ token ${a.token}  (watch: msggw tui --attach ${a.address} --admin-token ${a.token})` : '';
+  return `in-process gateway ${t.url}  hub ${t.hub ?? '-'}${admin}`;
 }

@@ -14,7 +14,7 @@ export { buildReport, formatSummary, REPORT_SCHEMA_VERSION, withThresholds, type
 export { DEFAULT_PLATFORMS, runSim, SIM_EXIT_CODES, TargetStartError, type SimOptions, type SimResult } from './run.js';
 export { defaultChecks, INTEGRITY_CHECKS, MESSAGE_CHECKS, paceWarnings, type PaceTarget } from './checks.js';
 export { forEachLimit, type Scenario, type ScenarioContext } from './scenario.js';
-export { scrapeRssMB, startTarget, type Target, type TargetSpec } from './target.js';
+export { scrapeRssMB, startTarget, type InProcessSpec, type InProcessStarter, type Target, type TargetSpec } from './target.js';
 export { evaluateThresholds, parseThreshold, ThresholdError, type Threshold, type ThresholdOp, type ThresholdResult } from './thresholds.js';
 export { pace, sleep, waitUntil, type PaceOptions } from './timing.js';
 export { fileTokens, parseTokens, secretTokens, TokenFileError, type TokenSource } from './tokens.js';
