@@ -223,6 +223,7 @@ export interface ApiCalls {
   };
   [API_PATHS.group.inviteUserToGroup]: { req: { groupID: string; invitedUserIDs: string[]; reason?: string }; resp: Record<string, never> };
   [API_PATHS.group.getGroupsInfo]: { req: { groupIDs: string[] }; resp: { groupInfos?: GroupInfo[] } };
+  [API_PATHS.group.getFullGroupMemberUserIDs]: { req: { groupID: string; idHash?: number }; resp: { version?: number; versionID?: string; equal?: boolean; userIDs?: string[] } };
   [API_PATHS.msg.getServerTime]: { req: Record<string, never>; resp: { serverTime: number } };
 }
 
