@@ -9,11 +9,12 @@ import type { MsgStore } from '../services/msg-store.js';
 import { UserStore } from '../services/user-store.js';
 import type { VersionLog } from '../services/version-log.js';
 import { ensureUsers } from './access.js';
+import { DEFAULT_API_PORT } from './contract.js';
 import type { ApiDeps, ApiGateways } from './deps.js';
 import { apiRoutes } from './routes.js';
-import { ApiServer, type ApiCallEvent } from './server.js';
+import { ApiServer, type ApiCallInfo } from './server.js';
 
-export { ApiServer, type ApiCallEvent } from './server.js';
+export { ApiServer, type ApiCallInfo } from './server.js';
 export * from './contract.js';
 
 export interface ApiSimulatorOptions {
@@ -33,7 +34,7 @@ export interface ApiSimulatorOptions {
   /** Upstream's rule: only registered users, only issued tokens (the auth handlers must agree). */
   strict: boolean;
   maxBodyBytes?: number;
-  onCall?: (e: ApiCallEvent) => void;
+  onCall?: (e: ApiCallInfo) => void;
   log?: (line: string) => void;
 }
 
@@ -80,6 +81,8 @@ export function createApiSimulator(o: ApiSimulatorOptions): ApiServer {
   return new ApiServer({
     host: o.host,
     port: o.port,
+    // Like the admin stream: only the default port moves when taken; a port asked for fails loudly.
+    fallbackToFreePort: o.port === DEFAULT_API_PORT,
     routes: apiRoutes(deps),
     adminUserIDs: o.adminUserIDs,
     ...(o.maxBodyBytes ? { maxBodyBytes: o.maxBodyBytes } : {}),

@@ -29,7 +29,7 @@ export interface ApiRoute {
 }
 
 /** One finished call, for the admin event stream and logs. */
-export interface ApiCallEvent {
+export interface ApiCallInfo {
   path: string;
   userID: string;
   operationID: string;
@@ -41,13 +41,15 @@ export interface ApiServerOptions {
   host: string;
   /** 0 = any free port. */
   port: number;
+  /** Listen on a free port when `port` is taken (the default port on a busy machine), saying so in the log. */
+  fallbackToFreePort?: boolean;
   routes: readonly ApiRoute[];
   /** The token check (the auth service's ParseToken): resolves the caller or throws a CodeError. */
   parseToken: (token: string, operationID: string) => Promise<{ userID: string; platformID: number }>;
   adminUserIDs: readonly string[];
   /** Largest request body, bytes, after gunzip too (default 1 MiB). */
   maxBodyBytes?: number;
-  onCall?: (e: ApiCallEvent) => void;
+  onCall?: (e: ApiCallInfo) => void;
   log?: (line: string) => void;
 }
 
@@ -87,13 +89,21 @@ export class ApiServer {
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
     server.requestTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.o.port, this.o.host, () => {
-        server.off('error', reject);
-        resolve();
+    const listen = (port: number) =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, this.o.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
+    try {
+      await listen(this.o.port);
+    } catch (e) {
+      if (!(this.o.fallbackToFreePort && (e as NodeJS.ErrnoException).code === 'EADDRINUSE')) throw e;
+      await listen(0);
+      this.o.log?.(`REST API port ${this.o.port} is taken; the REST API listens on ${(server.address() as AddressInfo).port} instead (--api-port picks one)`);
+    }
     this.port = (server.address() as AddressInfo).port;
     return this.port;
   }
