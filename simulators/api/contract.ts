@@ -59,6 +59,7 @@ export const API_PATHS = {
   friend: {
     getIncrementalFriends: '/friend/get_incremental_friends',
     getFriendList: '/friend/get_friend_list',
+    getDesignatedFriends: '/friend/get_designated_friends',
     getFullFriendUserIDs: '/friend/get_full_friend_user_ids',
     getBlackList: '/friend/get_black_list',
     getSpecifiedBlacks: '/friend/get_specified_blacks',

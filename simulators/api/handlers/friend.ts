@@ -58,6 +58,13 @@ export function friendRoutes(d: ApiDeps): ApiRoute[] {
       },
     },
     {
+      path: API_PATHS.friend.getDesignatedFriends,
+      handler: async (b, ctx) => {
+        const userID = owner(b, ctx, 'ownerUserID');
+        return { friendsInfo: await friendInfos(userID, strs(b, 'friendUserIDs', { required: true, max: 1000 })) };
+      },
+    },
+    {
       path: API_PATHS.friend.getFullFriendUserIDs,
       handler: async (b, ctx) => {
         const userID = owner(b, ctx);
