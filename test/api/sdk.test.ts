@@ -22,28 +22,29 @@ class BrowserLikeWebSocket extends WebSocket {
 const g = globalThis as { WebSocket?: unknown };
 const hadWebSocket = g.WebSocket;
 
-type SDK = ReturnType<typeof getSDK>;
 interface SdkEvent {
   event: string;
   data: unknown;
   errCode: number;
   errMsg: string;
 }
+/** The SDK's instance is an event emitter too (its published type leaves on/off out). */
+type SDK = ReturnType<typeof getSDK> & { on(event: string, fn: (e: SdkEvent) => void): unknown; off(event: string, fn: (e: SdkEvent) => void): unknown };
 
 /** Resolves with the first event of that name matching `pred`, rejects after `ms`. */
 function next(sdk: SDK, event: string, pred: (e: SdkEvent) => boolean = () => true, ms = 8000): Promise<SdkEvent> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => {
-      sdk.off(event as CbEvents, on);
+      sdk.off(event, on);
       reject(new Error(`no ${event} within ${ms} ms`));
     }, ms);
     const on = (e: SdkEvent) => {
       if (!pred(e)) return;
       clearTimeout(t);
-      sdk.off(event as CbEvents, on);
+      sdk.off(event, on);
       resolve(e);
     };
-    sdk.on(event as CbEvents, on);
+    sdk.on(event, on);
   });
 }
 
@@ -60,7 +61,7 @@ describe('the OpenIM JS SDK on msggw alone', () => {
   const sdks: SDK[] = [];
 
   const login = async (userID: string): Promise<SDK> => {
-    const sdk = getSDK();
+    const sdk = getSDK() as SDK;
     sdks.push(sdk);
     const synced = next(sdk, CbEvents.OnSyncServerFinish);
     const failed = next(sdk, CbEvents.OnSyncServerFailed, () => true, 10_000).then((e) => {
