@@ -52,11 +52,11 @@ export function encodeRequestData(reqIdentifier: number, data: unknown): Uint8Ar
   return codec.encode(codec.fromJSON(data));
 }
 
-/** Decodes Data as the identifier's request (`side` req) or reply type into JSON; undefined when unknown or empty. */
+/** Decodes Data as the identifier's request (`side` req) or reply type into JSON (empty Data is the empty message); undefined when the type is unknown. */
 export function decodeData(reqIdentifier: number, side: 'req' | 'resp', data: Uint8Array | null): JsonObject | undefined {
   const shape = shapes.get(reqIdentifier);
   const type = side === 'req' ? shape?.request : shape?.reply;
-  if (!type || data === null || data.length === 0) return undefined;
+  if (!type) return undefined;
   const codec = messageCodec(type);
-  return codec.toJSON(codec.decode(data));
+  return codec.toJSON(codec.decode(data ?? new Uint8Array(0)));
 }
