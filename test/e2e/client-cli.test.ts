@@ -4,11 +4,11 @@
  * against a real node.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import { runCli } from '../helpers/cli.js';
 import { connectOk, startNode } from '../helpers/gateway.js';
 
-let node: GatewayNode;
+let node: Harness;
 let ws: string;
 beforeAll(async () => {
   node = await startNode();
