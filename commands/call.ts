@@ -1,7 +1,7 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { randomUUID } from 'node:crypto';
 import { CodeError, errCodeName } from '../src/protocol/errors.js';
-import { CallError, callJSON, describeAll, resolveTarget } from '../src/rpc/call.js';
+import { CallError, callJSON, describeAll, resolveTarget } from '../simulators/tools/rpc-call.js';
 import { createDiscovery, parseDiscoveryFlag } from '../src/discovery/index.js';
 
 export default class Call extends Command {

@@ -1,6 +1,7 @@
 import { Command, Flags } from '@oclif/core';
-import { startBanner } from '../src/banner.js';
-import { configFromFlags, serveFlags } from '../src/config/serve-flags.js';
+import { startBanner } from './support/banner.js';
+import { configFromFlags } from '../src/config/from-flags.js';
+import { serveFlags } from './support/serve-flags.js';
 import { Harness } from '../harness/harness.js';
 
 export default class Serve extends Command {

@@ -1,7 +1,7 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { writeFileSync } from 'node:fs';
 import { startSimTarget } from '../harness/sim-target.js';
-import { serveFlags } from '../src/config/serve-flags.js';
+import { serveFlags } from './support/serve-flags.js';
 import {
   formatSummary,
   renderHtml,

@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { mintToken } from '../src/auth/jwt.js';
+import { mintToken } from '../simulators/services/jwt.js';
 import { defaultConfig } from '../src/config/config.js';
 import { isValidPlatform, platformName } from '../src/protocol/platforms.js';
 

@@ -1,6 +1,7 @@
 import { Command, Flags } from '@oclif/core';
-import { LocalAdminSource, RemoteAdminSource, type AdminSource } from '../src/admin/client.js';
-import { configFromFlags, serveFlags } from '../src/config/serve-flags.js';
+import { LocalAdminSource, RemoteAdminSource, type AdminSource } from '../src/admin/admin-client.js';
+import { configFromFlags } from '../src/config/from-flags.js';
+import { serveFlags } from './support/serve-flags.js';
 import { Harness } from '../harness/harness.js';
 import { TuiStore } from '../simulators/tui/store.js';
 

@@ -9,7 +9,7 @@ import type { GatewayEvent } from './gateway/events.js';
 import type { UserMap } from './gateway/user-map.js';
 import type { PushStats } from './hub/push.js';
 import type { MetricTotals } from './metrics/metrics.js';
-import type { OnlineCacheCounters } from './online/online-cache.js';
+import type { OnlineCacheCounters } from './presence/online-cache.js';
 import type { Signal } from './util/signal.js';
 
 /** Where everything a node started listens. Absent entries were not started. */

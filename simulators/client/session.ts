@@ -1,4 +1,4 @@
-import { OpenIMClient } from './client.js';
+import { OpenIMClient } from './sdk-client.js';
 import { tokenFor } from './token.js';
 
 /** What one interactive client session does (the `msggw client` command). */

@@ -4,10 +4,10 @@
  * hub's gRPC, dropping connections through the admin stream.
  */
 import type { Key } from 'ink';
-import type { AdminSource, AdminSourceState } from '../../src/admin/client.js';
+import type { AdminSource, AdminSourceState } from '../../src/admin/admin-client.js';
 import type { ConnInfo } from '../../src/admin/schema.js';
 import { isValidPlatform, platformIdByName } from '../../src/protocol/platforms.js';
-import { createClient, type RpcClient } from '../../src/rpc/client.js';
+import { createClient, type RpcClient } from '../../src/rpc/grpc-client.js';
 import { newOperationID } from '../../src/rpc/context.js';
 import { msgGatewayService, type MsgGatewayMethods } from '../../src/rpc/services.js';
 import { ClientPool, tokenFor, type OpenIMClient, type OpenIMClientOptions } from '../client/index.js';

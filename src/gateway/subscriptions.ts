@@ -1,6 +1,6 @@
 import { makeResp, type Resp } from '../protocol/envelope.js';
 import { pb } from '../protocol/pb.js';
-import type { OnlineLookup } from '../online/online-cache.js';
+import type { OnlineLookup } from '../presence/online-cache.js';
 import type { Client } from './client.js';
 
 /** The 2005 request/push identifier (WsSubUserOnlineStatus). */

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { mintToken } from '../../src/auth/jwt.js';
+import { mintToken } from '../../simulators/services/jwt.js';
 import { defaultConfig, mergeConfig, type DeepPartial, type MsggwConfig } from '../../src/config/config.js';
 import type { Discovery } from '../../src/discovery/discovery.js';
 import { getCodec } from '../../src/protocol/codecs.js';

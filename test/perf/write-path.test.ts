@@ -13,7 +13,7 @@ import { getCodec } from '../../src/protocol/codecs.js';
 import { makeResp } from '../../src/protocol/envelope.js';
 import { gunzipFrame } from '../../src/protocol/gzip.js';
 import { pb } from '../../src/protocol/pb.js';
-import { createClient, type RpcClient } from '../../src/rpc/client.js';
+import { createClient, type RpcClient } from '../../src/rpc/grpc-client.js';
 import { msgGatewayService, type MsgGatewayMethods } from '../../src/rpc/services.js';
 import type { Harness } from '../../harness/harness.js';
 import { connectOk, connectURL, eventually, startNode, type RawClient, type RawOpts } from '../helpers/gateway.js';
