@@ -2,6 +2,7 @@ import { Command, Flags } from '@oclif/core';
 import { runSession } from '../simulators/client/session.js';
 import { defaultConfig } from '../src/config/config.js';
 import { parseDuration } from '../simulators/scenarios/units.js';
+import { fail } from './support/errors.js';
 
 export default class Client extends Command {
   static override summary = 'Connect one simulated OpenIM client: send a message, watch presence, print what arrives.';
@@ -37,7 +38,7 @@ one line each (JSON lines with --json), until Ctrl-C or --stay runs out.`;
       try {
         stayMs = parseDuration(flags.stay, '--stay');
       } catch (e) {
-        this.error((e as Error).message, { code: 'MSGGW_BAD_DURATION', suggestions: ['e.g. 5s, 500ms, 2m or forever'], exit: 2 });
+        fail(this, 'MSGGW_BAD_DURATION', (e as Error).message);
       }
     }
     let stop!: () => void;

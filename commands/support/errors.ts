@@ -57,3 +57,12 @@ export function fail(cmd: Command, code: CliErrorCode, message: string, suggesti
   const spec: CliErrorSpec = CLI_ERRORS[code];
   cmd.error(message, { code, suggestions: suggestions && suggestions.length > 0 ? [...suggestions] : [spec.suggestion], exit: spec.exit });
 }
+
+/**
+ * Ends the command with a code raised as a string by src/ or simulators/ (which cannot import
+ * this table). A code missing from the table is a bug: it fails loudly rather than exit uncoded.
+ */
+export function failWith(cmd: Command, code: string, message: string, suggestion?: string): never {
+  if (!isCliErrorCode(code)) throw new Error(`${code} is not in the MSGGW_* table (commands/support/errors.ts): ${message}`);
+  fail(cmd, code, message, suggestion ? [suggestion] : undefined);
+}
