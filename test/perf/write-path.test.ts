@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { frameHeader, wireFrame, writeStats, type Client } from '../../src/gateway/client.js';
 import { pushResp } from '../../src/hub/push.js';
-import { getCodec } from '../../src/protocol/codecs.js';
+import { codecFor } from '../../src/protocol/codecs.js';
 import { makeResp } from '../../src/protocol/envelope.js';
 import { gunzipFrame } from '../../src/protocol/gzip.js';
 import { pb } from '../../src/protocol/pb.js';
@@ -157,7 +157,7 @@ describe('write path against real sockets', () => {
       // What this connection's own encode gives (zlib is deterministic within one process).
       expect(got.equals(conn.encode(resp))).toBe(true);
       const raw = conn.gzip ? gunzipFrame(got) : got;
-      expect(raw.equals(getCodec(conn.sdkType === 'go' ? 'gob' : 'json', 'server').encodeResp(resp))).toBe(true);
+      expect(raw.equals(codecFor(conn.sdkType, 'server').encodeResp(resp))).toBe(true);
     }
   });
 
