@@ -22,6 +22,7 @@ export const CLI_ERRORS = {
   MSGGW_NO_GATEWAY: { message: 'the command needs a gateway but was told not to run one', suggestion: 'drop --no-gateway, or attach to a running one with --attach', exit: 2 },
   MSGGW_ADMIN_TOKEN: { message: '--attach needs the admin stream token', suggestion: 'msggw serve prints the admin stream address and token at start', exit: 2 },
   MSGGW_ATTACH_FAILED: { message: 'could not attach to the admin event stream', suggestion: 'check the address and token serve printed ("Admin event stream: ws://host:port/ (token ...)")', exit: 1 },
+  MSGGW_CLIENT_ARGS: { message: 'the msggw client flags or an interactive line do not make a valid request', suggestion: 'msggw client --help shows every flag with examples', exit: 2 },
   MSGGW_BAD_DURATION: { message: 'a duration flag could not be read', suggestion: 'e.g. 5s, 500ms, 2m or forever', exit: 2 },
   MSGGW_BAD_PLATFORM: { message: 'not an OpenIM platform ID', suggestion: 'use 1-11, e.g. 5 for Web', exit: 2 },
   MSGGW_CALL_TARGET: { message: 'msggw call needs service.Method', suggestion: 'write it like msgGateway.GetUsersOnlineStatus (see msggw call --list)', exit: 2 },
