@@ -33,5 +33,8 @@ export const serveFlags = {
   'admin-port': Flags.integer({ summary: `Admin event stream port, for msggw tui --attach (default ${d.admin.port}, moved to a free port when taken; 0 = any free port).` }),
   'admin-token': Flags.string({ summary: 'Token admin stream clients must present (default: generated at start and printed).' }),
   'admin-stream': Flags.boolean({ summary: 'Serve the admin event stream (--no-admin-stream turns it off).', default: true, allowNo: true }),
+  api: Flags.boolean({ summary: "Serve OpenIM's REST API simulator beside the gateway, for SDK apps (--no-api turns it off).", default: true, allowNo: true }),
+  'api-port': Flags.integer({ summary: `REST API port (default ${d.api.port}, as openim-api, moved to a free port when taken; 0 = any free port).` }),
+  'strict-tokens': Flags.boolean({ summary: "Upstream's token rule: only tokens issued by the auth service (REST get_user_token, msggw token --api) pass; users must be registered." }),
 };
 

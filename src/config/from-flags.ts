@@ -29,6 +29,9 @@ export interface ServeFlagValues {
   'admin-port'?: number;
   'admin-token'?: string;
   'admin-stream'?: boolean;
+  api?: boolean;
+  'api-port'?: number;
+  'strict-tokens'?: boolean;
 }
 
 /** Builds the node config from defaults, an OpenIM config folder and flags; throws Error with a fix on bad input. */
@@ -70,5 +73,9 @@ export function configFromFlags(f: ServeFlagValues): MsggwConfig {
   o.admin = { enable: f['admin-stream'] ?? true };
   if (f['admin-port'] !== undefined) o.admin.port = f['admin-port'];
   if (f['admin-token']) o.admin.token = f['admin-token'];
+  // Like the admin stream: a bare config has no REST API; the CLI commands serve it unless told not to.
+  o.api = { enable: (f.api ?? true) && f.simulators };
+  if (f['api-port'] !== undefined) o.api.port = f['api-port'];
+  if (f['strict-tokens']) o.api.strictTokens = true;
   return mergeConfig(cfg, o);
 }
