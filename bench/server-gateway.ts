@@ -13,7 +13,6 @@ import { writeHeapSnapshot } from 'node:v8';
 import { serveIpc } from './lib/ipc.js';
 import { procStats, type ProcStats } from './lib/server-stats.js';
 import type { PushStats } from '../src/hub/push.js';
-import { writeStats } from '../src/gateway/client.js';
 
 /** Argument of the `start` command. */
 export interface GatewayStartArg {
@@ -60,8 +59,8 @@ serveIpc({
   stats: async (arg): Promise<GatewayStats> => {
     const collect = (arg as { gc?: boolean } | null)?.gc === true;
     let pendingFrames = 0;
-    if (node?.gateway) for (const c of node.gateway.users.allClients()) pendingFrames += c.pending;
-    return { ...(await procStats(node?.gateway?.connCount ?? 0, collect)), push: node?.delivery ? { ...node.delivery.stats } : null, writes: { ...writeStats }, slowClosed, pendingFrames };
+    if (node?.gateway) for (const c of node.gateway.registry.conns()) pendingFrames += c.queueDepth;
+    return { ...(await procStats(node?.gateway?.connCount ?? 0, collect)), push: node?.delivery ? { ...node.delivery.stats } : null, writes: node?.gateway ? { ...node.gateway.writeStats } : { frames: 0, flushes: 0 }, slowClosed, pendingFrames };
   },
   // CPU profile of a measured window only (the --cpu-prof flag would include connection setup).
   profileStart: async () => {

@@ -4,8 +4,8 @@ import type { MsggwConfig } from './config/config.js';
 import type { Discovery } from './discovery/discovery.js';
 import { createDiscovery, detectRegisterIP } from './discovery/index.js';
 import { createDispatcher } from './gateway/dispatcher.js';
-import { WsGateway } from './gateway/ws-server.js';
-import type { Client } from './gateway/client.js';
+import { Gateway } from './gateway/gateway.js';
+import type { Connection } from './gateway/connection.js';
 import { hubHandlers } from './hub/hub.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { OnlineCache } from './online/online-cache.js';
@@ -75,7 +75,7 @@ export interface NodeOptions {
  */
 export class GatewayNode {
   readonly addresses: NodeAddresses = {};
-  gateway: WsGateway | undefined;
+  gateway: Gateway | undefined;
   delivery: PushDelivery | undefined;
   /** DelUserPushToken calls seen by the push simulator. */
   readonly pushCalls: DelPushTokenCall[] = [];
@@ -217,7 +217,7 @@ export class GatewayNode {
     }));
     await cache.start();
     const dispatch = createDispatcher({ msg, push, subscribe: (client, data) => subs.handle2005(client, data, cache) });
-    const gateway = (this.gateway = new WsGateway({
+    const gateway = (this.gateway = new Gateway({
       listenIP: cfg.listenIP,
       port: cfg.wsPort,
       maxConnNum: cfg.websocketMaxConnNum,
@@ -225,6 +225,7 @@ export class GatewayNode {
       maxFrameBytes: cfg.maxFrameBytes,
       maxInflatedBytes: 1024 * 1024,
       writeQueueFrames: cfg.writeQueueFrames,
+      writeQueueBytes: cfg.writeQueueBytes,
       readDeadlineMs: cfg.readDeadlineMs,
       webPingIntervalMs: cfg.webPingIntervalMs,
       multiLoginPolicy: cfg.multiLogin.policy,
@@ -243,27 +244,32 @@ export class GatewayNode {
       onUnregistered: (client) => subs.removeClient(client),
       counters: { frameIn: (id) => this.metrics.countFrameIn(id), frameOut: (n) => this.metrics.countFrameOut(n) },
     }));
-    this.metrics.attachGateway(gateway.events, () => ({ users: gateway.users.userCount, conns: gateway.users.connCount }));
+    this.metrics.attachGateway(gateway.events, () => ({ users: gateway.registry.userCount, conns: gateway.registry.connCount }));
     const reporter = (this.reporter = new StatusReporter({
       send: async (batch) => {
         await (await user.pick()).setUserOnlineStatus({ status: batch }, internalContext());
       },
       onlineNow: function* () {
-        for (const id of gateway.users.userIDs()) yield { userID: id, platformIDs: gateway.users.platforms(id) };
+        for (const id of gateway.registry.userIDs()) yield { userID: id, platformIDs: gateway.registry.platforms(id) };
       },
       workers: cfg.presence.workers,
       batchSize: cfg.presence.batchSize,
       mergeIntervalMs: cfg.presence.mergeIntervalMs,
       renewIntervalMs: cfg.presence.renewIntervalMs,
     }));
-    gateway.users.onChange = (change) => reporter.report(change);
+    gateway.registry.onChange = (change) => reporter.report(change);
     reporter.start();
     this.wireWebhooks(gateway);
     const wsPort = await gateway.start();
     this.addresses.ws = `ws://${cfg.listenIP}:${wsPort}/`;
 
-    this.delivery = new PushDelivery(gateway.users, 16_384, (code) => this.metrics.countPushResult(code), gateway.events);
-    const hub = hubHandlers({ gateway, delivery: this.delivery, adminUserIDs: cfg.adminUserIDs });
+    this.delivery = new PushDelivery(gateway.registry, 16_384, (code) => this.metrics.countPushResult(code), gateway.events);
+    const hub = hubHandlers({
+      registry: gateway.registry,
+      remoteLogin: (login, ctx) => gateway.multiLogin.apply(login, ctx, 'remote-login'),
+      delivery: this.delivery,
+      adminUserIDs: cfg.adminUserIDs,
+    });
     this.addresses.hub = await this.serveGrpc(cfg.hubPort, (s) => s.addService(msgGatewayService.definition, implement<MsgGatewayMethods>(msgGatewayService, hub, this.observer)));
     this.unregisterHub = await this.register(cfg.serviceNames.messageGateway, this.addresses.hub);
     if (cfg.metricsEnable) {
@@ -273,13 +279,13 @@ export class GatewayNode {
   }
 
   /** afterUserOnline/Offline/KickOff callbacks from the gateway's events, when configured. */
-  private wireWebhooks(gateway: WsGateway): void {
+  private wireWebhooks(gateway: Gateway): void {
     const w = this.cfg.webhooks;
     if (!w.url || !(w.afterUserOnline.enable || w.afterUserOffline.enable || w.afterUserKickOff.enable)) return;
     const hooks = (this.webhooks = new Webhooks({ ...w, queueSize: w.queueSize }));
     gateway.events.on((e) => {
       if (e.type === 'connect') {
-        const c = gateway.users.getAll(e.userID).find((x) => x.connID === e.connID);
+        const c = gateway.registry.find(e.connID, e.userID);
         hooks.afterUserOnline({ userID: e.userID, platformID: e.platformID, isAppBackground: c?.background ?? false, connID: e.connID });
       } else if (e.type === 'disconnect' && e.reason !== 'kicked') {
         hooks.afterUserOffline({ userID: e.userID, platformID: e.platformID, connID: e.connID });
@@ -290,7 +296,7 @@ export class GatewayNode {
   }
 
   /** Upstream's cross-node multi-login: every OTHER gateway applies the policy too (3 calls at a time). */
-  private async checkOtherNodes(client: Client, peers: ServicePool<MsgGatewayMethods>): Promise<void> {
+  private async checkOtherNodes(client: Connection, peers: ServicePool<MsgGatewayMethods>): Promise<void> {
     if (this.cfg.multiLogin.policy === 0) return;
     const others = (await peers.all()).filter((p) => p.address !== this.addresses.hub);
     const ctx = { operationID: client.operationID, opUserID: client.userID, platform: platformName(client.platformID), connID: client.connID };

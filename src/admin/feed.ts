@@ -1,7 +1,8 @@
-import type { Client } from '../gateway/client.js';
+import type { Conn } from '../gateway/conn.js';
 import type { GatewayEvent } from '../gateway/events.js';
+import type { ConnRegistry } from '../gateway/registry.js';
 import type { Subscriptions } from '../gateway/subscriptions.js';
-import type { WsGateway } from '../gateway/ws-server.js';
+import type { Signal } from '../util/signal.js';
 import type { PushDelivery } from '../hub/push.js';
 import { ReqIdentifier } from '../protocol/identifiers.js';
 import type { RpcObserver } from '../rpc/server.js';
@@ -13,7 +14,8 @@ export type AdminListener = (message: AdminMessage) => void;
 
 /** What the feed reads from a node. */
 export interface AdminFeedSource {
-  gateway: WsGateway;
+  /** The gateway's connections and events. */
+  gateway: { registry: ConnRegistry; events: Signal<GatewayEvent> };
   subscriptions?: Subscriptions;
   delivery?: PushDelivery;
   /** Counters kept elsewhere (the metrics registry): frames, kicks, handshake failures... */
@@ -82,7 +84,7 @@ export class AdminFeed {
     const gw = this.src.gateway;
     switch (c.cmd) {
       case 'kick': {
-        const count = gw.kickPlatform(c.userID, c.platformID);
+        const count = gw.registry.kickPlatform(c.userID, c.platformID, 'kicked by an admin');
         return { type: 'result', id: c.id, ok: true, count };
       }
       case 'terminate': {
@@ -139,10 +141,10 @@ export class AdminFeed {
 
   private snapshotTo(listener: AdminListener): void {
     const gw = this.src.gateway;
-    const total = gw.users.connCount;
+    const total = gw.registry.connCount;
     let chunk: ConnInfo[] = [];
     const at = Date.now();
-    for (const c of gw.users.allClients()) {
+    for (const c of gw.registry.conns()) {
       chunk.push(connInfo(c));
       if (chunk.length === SNAPSHOT_CHUNK) {
         this.safe(listener, { type: 'snapshot', at, conns: chunk, total, done: false });
@@ -152,16 +154,13 @@ export class AdminFeed {
     this.safe(listener, { type: 'snapshot', at, conns: chunk, total, done: true });
   }
 
-  private findClient(userID: string, connID: string): Client | undefined {
-    for (const c of this.src.gateway.users.getAll(userID)) if (c.connID === connID) return c;
-    return undefined;
+  private findClient(userID: string, connID: string): Conn | undefined {
+    return this.src.gateway.registry.find(connID, userID);
   }
 
   /** O(1) with the user, else a scan: a rare admin command, never a hot path. */
-  private findByConnID(connID: string, userID?: string): Client | undefined {
-    if (userID !== undefined) return this.findClient(userID, connID);
-    for (const c of this.src.gateway.users.allClients()) if (c.connID === connID) return c;
-    return undefined;
+  private findByConnID(connID: string, userID?: string): Conn | undefined {
+    return this.src.gateway.registry.find(connID, userID);
   }
 
   // One listener for the feed's lifetime (attached and detached as watchers come and go).
@@ -221,7 +220,7 @@ export class AdminFeed {
     const gw = this.src.gateway;
     const queues: [string, number][] = [];
     if (withQueues) {
-      for (const c of gw.users.allClients()) {
+      for (const c of gw.registry.conns()) {
         const d = c.queueDepth;
         const prev = this.depths.get(c.connID) ?? 0;
         if (d === prev) continue;
@@ -245,8 +244,8 @@ export class AdminFeed {
     return {
       type: 'counters',
       at: Date.now(),
-      users: gw.users.userCount,
-      conns: gw.users.connCount,
+      users: gw.registry.userCount,
+      conns: gw.registry.connCount,
       subscriptions: this.src.subscriptions?.subscriptionCount ?? 0,
       totals,
       queues,
@@ -255,7 +254,7 @@ export class AdminFeed {
 }
 
 /** The admin view of one connection. */
-export function connInfo(c: Client): ConnInfo {
+export function connInfo(c: Conn): ConnInfo {
   return {
     connID: c.connID,
     userID: c.userID,

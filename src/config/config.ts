@@ -33,8 +33,10 @@ export interface MsggwConfig {
   readDeadlineMs: number;
   /** Interval of server pings to Web clients, ms. */
   webPingIntervalMs: number;
-  /** Frames a connection may have queued before it is closed as a slow consumer. */
+  /** Frames a connection may owe its peer (measured after each flush) before it is closed as a slow consumer. */
   writeQueueFrames: number;
+  /** Bytes a connection may owe its peer beyond the frame in flight before it is closed as a slow consumer. */
+  writeQueueBytes: number;
 
   secret: string;
   adminUserIDs: string[];
@@ -114,6 +116,7 @@ export function defaultConfig(): MsggwConfig {
     readDeadlineMs: 30_000,
     webPingIntervalMs: 27_000,
     writeQueueFrames: 256,
+    writeQueueBytes: 4 * 1024 * 1024,
     secret: 'openIM123',
     adminUserIDs: ['imAdmin'],
     multiLogin: { policy: 1, maxNumOneEnd: 30 },

@@ -1,22 +1,15 @@
-import { makeResp, type Resp } from '../protocol/envelope.js';
+import { makeResp } from '../protocol/envelope.js';
 import { pb } from '../protocol/pb.js';
+import { ReqIdentifier } from '../protocol/identifiers.js';
 import type { OnlineLookup } from '../online/online-cache.js';
-import type { Client } from './client.js';
+import type { Conn } from './conn.js';
+import type { Connection } from './connection.js';
+import { FrameVariants } from './frames.js';
 
-/** The 2005 request/push identifier (WsSubUserOnlineStatus). */
-export const WS_SUB_USER_ONLINE_STATUS = 2005;
-
-/** What {@link Subscriptions} uses of a connection (a `Client` has all of it). */
-export interface Subscriber {
+/** What {@link Subscriptions} uses of a connection (a `Connection` has all of it). */
+export interface Subscriber extends Pick<Conn, 'variant' | 'closed' | 'write'> {
   /** User IDs this connection watches; kept in step with the registry by {@link Subscriptions}. */
   readonly subscriptions: Set<string>;
-  /** (codec, gzip) variant 0..3: connections of one variant can share an encoded frame. */
-  readonly variant: number;
-  readonly closed: boolean;
-  /** Encodes an envelope the way this connection expects. */
-  encode(resp: Resp): Buffer;
-  /** Queues an already encoded frame; false when the connection is gone. */
-  sendFrame(frame: Buffer): boolean;
 }
 
 /**
@@ -24,7 +17,7 @@ export interface Subscriber {
  * connection's own `subscriptions` set, so a change, a (un)subscribe or a disconnect costs
  * O(users involved), never a scan over all connections.
  */
-export class Subscriptions<C extends Subscriber = Client> {
+export class Subscriptions<C extends Subscriber = Connection> {
   private readonly byUser = new Map<string, Set<C>>();
   private links = 0;
 
@@ -109,15 +102,12 @@ export class Subscriptions<C extends Subscriber = Client> {
       subscribers: [{ userID, onlinePlatformIDs: [...platformIDs] }],
     });
     // As upstream's PushUserOnlineStatus: only the identifier and data, no operationID.
-    const resp = makeResp({ reqIdentifier: WS_SUB_USER_ONLINE_STATUS, data });
-    const frames: (Buffer | undefined)[] = [undefined, undefined, undefined, undefined];
+    const frames = new FrameVariants(makeResp({ reqIdentifier: ReqIdentifier.WsSubUserOnlineStatus, data }));
     let told = 0;
     // Snapshot: a send can close a slow consumer, whose removal would mutate the live set.
     for (const client of [...set]) {
       if (client.closed) continue;
-      let frame = frames[client.variant];
-      if (!frame) frame = frames[client.variant] = client.encode(resp);
-      if (client.sendFrame(frame)) told++;
+      if (client.write(frames.for(client.variant))) told++;
     }
     return told;
   }

@@ -99,7 +99,7 @@ describe('handshake (PROTOCOL.md section 2) against a real node', () => {
 
   it('remembers X-Forwarded-For in the remote address and makes an md5 connID', async () => {
     const c = await connectOk(node, { user: 'h8', platform: 5, headers: { 'X-Forwarded-For': '203.0.113.9' } });
-    const [client] = node.gateway!.users.getAll('h8');
+    const [client] = node.gateway!.registry.get('h8');
     expect(client!.remoteAddr).toMatch(/^127\.0\.0\.1:\d+_203\.0\.113\.9$/);
     expect(client!.connID).toMatch(/^[0-9a-f]{32}$/);
     c.close();
@@ -107,7 +107,7 @@ describe('handshake (PROTOCOL.md section 2) against a real node', () => {
 
   it('takes compression from the header too', async () => {
     const c = await connectOk(node, { user: 'h9', platform: 5, gzip: true, headers: { compression: 'gzip' }, query: { compression: null } });
-    expect(node.gateway!.users.getAll('h9')[0]!.gzip).toBe(true);
+    expect(node.gateway!.registry.get('h9')[0]!.gzip).toBe(true);
     expect((await c.request(2004, null)).errCode).toBe(0);
     c.close();
   });

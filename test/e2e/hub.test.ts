@@ -92,7 +92,7 @@ describe('hub: openim.msggateway.msgGateway over real gRPC', () => {
     expect(seen).toEqual(['kick:hub', 'disconnect:kicked:kicked through the hub (KickUserOffline)']);
     await a.waitFor((f) => f.reqIdentifier === 2002);
     await a.closed;
-    await eventually(() => node.gateway!.users.platforms('kk').join() === '3', 2000, 'kick');
+    await eventually(() => node.gateway!.registry.platforms('kk').join() === '3', 2000, 'kick');
     expect(b.isOpen).toBe(true);
     b.close();
   });
@@ -107,10 +107,10 @@ describe('hub: openim.msggateway.msgGateway over real gRPC', () => {
       const big = Buffer.alloc(48_000, 7);
       let pushes = 0;
       const deadline = Date.now() + 20_000;
-      while (slowNode.gateway!.users.getAll('slow').length > 0 && pushes < 3000 && Date.now() < deadline) {
+      while (slowNode.gateway!.registry.get('slow').length > 0 && pushes < 3000 && Date.now() < deadline) {
         await slowHub.SuperGroupOnlineBatchPushOneMsg({ msgData: { sendID: 'x', recvID: 'y', sessionType: 1, seq: ++pushes, content: big }, pushToUserIDs: ['slow', 'fast'] }, admin);
       }
-      expect(slowNode.gateway!.users.getAll('slow')).toHaveLength(0);
+      expect(slowNode.gateway!.registry.get('slow')).toHaveLength(0);
       await eventually(() => fast.frames.filter((f) => f.reqIdentifier === 2001).length === pushes, 10_000, 'fast got every push');
       expect(fast.isOpen).toBe(true);
       fast.close();

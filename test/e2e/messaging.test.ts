@@ -91,7 +91,7 @@ describe.each(variants)('messaging end to end ($sdkType, gzip=$gzip)', ({ sdkTyp
     expect(pb.msg.GetConversationsHasReadAndMaxSeqResp.decode(get(1006)).seqs[conv]!.maxSeq).toBe(2);
     expect(pb.msg.GetLastMessageResp.decode(get(1007)).msgs[conv]!.contentType).toBe(1601);
     expect(c.frames.find((f) => f.reqIdentifier === 2004)!.data).toBeNull();
-    expect(node.gateway!.users.getAll(me)[0]!.background).toBe(true);
+    expect(node.gateway!.registry.get(me)[0]!.background).toBe(true);
 
     // A bad payload is an error reply, and the connection stays open.
     const bad = await c.request(1001, Buffer.from([0xff, 0xff, 0xff]));
@@ -105,7 +105,7 @@ describe.each(variants)('messaging end to end ($sdkType, gzip=$gzip)', ({ sdkTyp
     const r = await c.request(2003, pb.push.DelUserPushTokenReq.encode({ userID: me, platformID: 2 }));
     expect(r.errCode).toBe(0);
     await c.closed;
-    await eventually(() => node.gateway!.users.getAll(me).length === 0, 2000, 'unregister');
+    await eventually(() => node.gateway!.registry.get(me).length === 0, 2000, 'unregister');
     expect(node.pushCalls.some((p) => p.userID === me && p.platformID === 2)).toBe(true);
   });
 
@@ -136,7 +136,7 @@ describe('close rules: only the offending connection goes', () => {
     const c = await connectOk(node, { user, platform: 5, ...opts });
     offend(c);
     const { code } = await c.closed;
-    await eventually(() => node.gateway!.users.getAll(user).length === 0, 2000, 'unregister');
+    await eventually(() => node.gateway!.registry.get(user).length === 0, 2000, 'unregister');
     expect((await bystander.request(2004, null)).errCode).toBe(0);
     bystander.close();
     return code;
@@ -210,9 +210,9 @@ describe('read deadline and Web heartbeat', () => {
       // ws answers pings with pongs automatically, which keeps the Web client alive.
       (silent.ws as unknown as { _socket: { pause(): void } })._socket.pause();
       await silent.closed.then(() => undefined, () => undefined);
-      await eventually(() => node.gateway!.users.getAll('s').length === 0, 3000, 'silent conn closed');
+      await eventually(() => node.gateway!.registry.get('s').length === 0, 3000, 'silent conn closed');
       expect(pings).toBeGreaterThan(0);
-      expect(node.gateway!.users.getAll('w').length).toBe(1);
+      expect(node.gateway!.registry.get('w').length).toBe(1);
       web.close();
     } finally {
       await node.close();

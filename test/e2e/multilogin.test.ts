@@ -29,7 +29,7 @@ describe('multi-login policies on one node', () => {
     node = await startNode({ multiLogin: { policy: 0 } });
     const { kicked } = await loginSequence(node, 'p0', [5, 5, 1, 1]);
     expect(kicked).toEqual([]);
-    expect(node.gateway!.users.getAll('p0')).toHaveLength(4);
+    expect(node.gateway!.registry.get('p0')).toHaveLength(4);
   });
 
   it('policy 1 kicks the same platform only, and invalidates the other tokens', async () => {
@@ -37,7 +37,7 @@ describe('multi-login policies on one node', () => {
     const { clients, kicked } = await loginSequence(node, 'p1', [5, 1, 5]);
     expect(kicked).toEqual([0]);
     await clients[0]!.closed;
-    await eventually(() => node!.gateway!.users.getAll('p1').length === 2, 2000, 'kicked conn unregistered');
+    await eventually(() => node!.gateway!.registry.get('p1').length === 2, 2000, 'kicked conn unregistered');
     // The kicked token is now refused by auth (InvalidateToken marked it kicked).
     const states = await node.redis!.hgetall(redisKeys.tokenStatus('p1', 'Web'));
     expect(Object.values(states).sort()).toEqual(['0', '2']);
@@ -50,7 +50,7 @@ describe('multi-login policies on one node', () => {
     const second = await connectOk(node, { user: 'same', platform: 5, token });
     await new Promise((r) => setTimeout(r, 100));
     expect(first.frames.some((f) => f.reqIdentifier === 2002)).toBe(false);
-    expect(node.gateway!.users.getAll('same')).toHaveLength(2);
+    expect(node.gateway!.registry.get('same')).toHaveLength(2);
     first.close();
     second.close();
   });
@@ -68,6 +68,6 @@ describe('multi-login policies on one node', () => {
     const { kicked } = await loginSequence(node, 'p5', [3, 5, 7, 1]);
     // Windows(3) and Linux(7) are PC: never kick; iOS(1) kicks Web(5) but not the PCs.
     expect(kicked).toEqual([1]);
-    expect(node.gateway!.users.platforms('p5')).toEqual([1, 3, 7]);
+    expect(node.gateway!.registry.platforms('p5')).toEqual([1, 3, 7]);
   });
 });

@@ -87,7 +87,7 @@ describe('admin event stream', () => {
     expect(node.delivery!.push).toBe(PushDelivery.prototype.push);
     a.terminate();
     b.terminate();
-    await eventually(() => node.gateway!.users.connCount === 0, 5000, 'quiet clients gone');
+    await eventually(() => node.gateway!.registry.connCount === 0, 5000, 'quiet clients gone');
   });
 
   it('streams hello, the snapshot, then connects, pushes with result codes, kicks, fan-outs and counters', async () => {
