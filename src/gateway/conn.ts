@@ -3,24 +3,27 @@ import type { SharedFrame } from './frames.js';
 
 /**
  * Why a connection ended: shown in logs and events, and the `reason` label of
- * `msggw_disconnects_total`. Each value is asserted by at least one test.
+ * `msggw_disconnects_total`. Each value is asserted by test/e2e/close-reasons.test.ts.
  */
-export type CloseReason =
-  | 'peer closed'
-  | 'socket error'
-  | 'read deadline exceeded'
-  | 'websocket write buffer full'
-  | 'inbound queue full'
-  | 'frame too large'
-  | 'undecodable frame'
-  | 'bad gzip'
-  | 'sendID mismatch'
-  | 'unknown reqIdentifier'
-  | 'bad text frame'
-  | 'ping flood'
-  | 'kicked'
-  | 'logout'
-  | 'server shutdown';
+export const CLOSE_REASONS = [
+  'peer closed',
+  'socket error',
+  'read deadline exceeded',
+  'websocket write buffer full',
+  'inbound queue full',
+  'frame too large',
+  'undecodable frame',
+  'bad gzip',
+  'sendID mismatch',
+  'unknown reqIdentifier',
+  'bad text frame',
+  'ping flood',
+  'kicked',
+  'logout',
+  'server shutdown',
+] as const;
+
+export type CloseReason = (typeof CLOSE_REASONS)[number];
 
 /**
  * One client connection as everything outside the gateway's read loop sees it (hub, presence,
