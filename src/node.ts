@@ -200,7 +200,7 @@ export class GatewayNode {
     const peers = this.pool<MsgGatewayMethods>(msgGatewayService, cfg.serviceNames.messageGateway, undefined);
 
     const user = this.pool<UserMethods>(userService, cfg.serviceNames.user, cfg.serviceAddrs.user);
-    const subs = (this.subscriptions = new Subscriptions());
+    const subs = (this.subscriptions = new Subscriptions({ perConn: cfg.maxSubscriptionsPerConn, perRequest: cfg.maxSubscribeIDsPerRequest }));
     const cache = (this.onlineCache = new OnlineCache({
       createSubscriber: () => connectRedis(cfg.redisUrl, { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (online_change): ${e.message}`) }),
       load: async (userIDs) => {
@@ -214,6 +214,7 @@ export class GatewayNode {
       slots: cfg.onlineCache.slots,
       slotSize: cfg.onlineCache.slotSize,
       expireMs: cfg.onlineCache.expireMs,
+      maxBytes: cfg.onlineCache.maxBytes,
     }));
     await cache.start();
     const dispatch = createDispatcher({ msg, push, subscribe: (client, data) => subs.handle2005(client, data, cache) });
@@ -226,6 +227,7 @@ export class GatewayNode {
       maxInflatedBytes: 1024 * 1024,
       writeQueueFrames: cfg.writeQueueFrames,
       writeQueueBytes: cfg.writeQueueBytes,
+      inboundBytesPerSec: cfg.inboundBytesPerSec,
       readDeadlineMs: cfg.readDeadlineMs,
       webPingIntervalMs: cfg.webPingIntervalMs,
       multiLoginPolicy: cfg.multiLogin.policy,

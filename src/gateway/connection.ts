@@ -30,6 +30,11 @@ export interface ConnectionOptions {
   writeBounds: WriteBounds;
   /** The owning gateway's flush cycle. */
   scheduler: WriteScheduler;
+  /**
+   * Bytes (as received plus as inflated) this connection's requests may cost per second; the
+   * read loop waits when over, so its inbox fills and a client that keeps pushing is closed.
+   */
+  inboundBytesPerSec: number;
 }
 
 /** Thrown by a request handler when the request breaks the protocol: the connection is closed. */
@@ -79,6 +84,10 @@ export class Connection implements Conn {
   private readonly maxInflatedBytes: number;
   private busy = false;
   private readonly transport: Transport;
+  private readonly inboundRate: number;
+  /** Inbound budget left (bytes; negative = owed), refilled at inboundRate up to one second's worth. */
+  private budget: number;
+  private budgetAt = Date.now();
 
   constructor(
     ws: WebSocket,
@@ -90,6 +99,8 @@ export class Connection implements Conn {
   ) {
     this.inboxFrames = opts.inboxFrames;
     this.maxInflatedBytes = opts.maxInflatedBytes;
+    this.inboundRate = opts.inboundBytesPerSec;
+    this.budget = opts.inboundBytesPerSec;
     // Own copies: the parsed handshake values are slices of the whole upgrade URL, and keeping
     // one of them would keep the URL (token included, ~350 bytes) alive per connection.
     this.userID = own(args.userID);
@@ -210,6 +221,8 @@ export class Connection implements Conn {
       let frame: Buffer | undefined;
       while (!this.closed && (frame = this.inbox?.shift()) !== undefined) {
         await this.handleBinary(frame);
+        const wait = this.overBudgetMs();
+        if (wait > 0) await sleep(wait);
       }
     } finally {
       this.busy = false;
@@ -220,6 +233,7 @@ export class Connection implements Conn {
     let req: Req;
     try {
       const raw = this.gzip ? gunzipFrame(frame, this.maxInflatedBytes) : frame;
+      this.budget -= frame.length + (raw === frame ? 0 : raw.length);
       req = this.codec.decodeReq(raw);
     } catch (e) {
       this.close(decodeReason(e), (e as Error).message);
@@ -240,6 +254,14 @@ export class Connection implements Conn {
     }
     this.send(resp);
     if (req.reqIdentifier === ReqIdentifier.WsLogoutMsg) this.close('logout', `user logout, operationID ${req.operationID}`);
+  }
+
+  /** Refills the inbound budget; how long to wait before the next frame (0 = go on). */
+  private overBudgetMs(): number {
+    const now = Date.now();
+    this.budget = Math.min(this.inboundRate, this.budget + ((now - this.budgetAt) * this.inboundRate) / 1000);
+    this.budgetAt = now;
+    return this.budget >= 0 ? 0 : Math.ceil((-this.budget * 1000) / this.inboundRate);
   }
 
   private handleText(buf: Buffer): void {
@@ -291,6 +313,10 @@ function closeCode(reason: CloseReason): number {
  */
 function own(s: string): string {
   return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -32,6 +32,8 @@ export interface GatewayOptions {
   writeQueueFrames: number;
   /** Bytes a connection may owe beyond its frame in flight before it is closed. */
   writeQueueBytes: number;
+  /** Bytes (received + inflated) one connection's requests may cost per second. */
+  inboundBytesPerSec: number;
   readDeadlineMs: number;
   webPingIntervalMs: number;
   multiLoginPolicy: number;
@@ -151,6 +153,7 @@ export class Gateway implements ConnectionOwner {
       inboxFrames: this.opts.writeQueueFrames,
       writeBounds: { frames: this.opts.writeQueueFrames, bytes: this.opts.writeQueueBytes },
       scheduler: this.scheduler,
+      inboundBytesPerSec: this.opts.inboundBytesPerSec,
     });
     if (args.sendResponse) conn.writeText('{"errCode":0,"errMsg":"","errDlt":""}');
     const ctx: RpcContext = { operationID: conn.operationID, opUserID: conn.userID, platform: platformName(conn.platformID), connID: conn.connID };

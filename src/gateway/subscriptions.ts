@@ -1,4 +1,5 @@
 import { makeResp } from '../protocol/envelope.js';
+import { errs } from '../protocol/errors.js';
 import { pb } from '../protocol/pb.js';
 import { ReqIdentifier } from '../protocol/identifiers.js';
 import type { OnlineLookup } from '../online/online-cache.js';
@@ -12,6 +13,14 @@ export interface Subscriber extends Pick<Conn, 'variant' | 'closed' | 'write'> {
   readonly subscriptions: Set<string>;
 }
 
+/** Bounds of one connection's 2005 requests (unbounded when absent). */
+export interface SubscriptionLimits {
+  /** Users one connection may watch at once. */
+  perConn?: number;
+  /** User IDs (subscribe + unsubscribe) in one 2005 request. */
+  perRequest?: number;
+}
+
 /**
  * Who watches whom (2005, WsSubUserOnlineStatus): userID -> connections, mirrored by each
  * connection's own `subscriptions` set, so a change, a (un)subscribe or a disconnect costs
@@ -20,6 +29,8 @@ export interface Subscriber extends Pick<Conn, 'variant' | 'closed' | 'write'> {
 export class Subscriptions<C extends Subscriber = Connection> {
   private readonly byUser = new Map<string, Set<C>>();
   private links = 0;
+
+  constructor(private readonly limits: SubscriptionLimits = {}) {}
 
   /** Users watched by at least one connection. */
   get userCount(): number {
@@ -77,10 +88,12 @@ export class Subscriptions<C extends Subscriber = Connection> {
    * `subscribeUserID` in request order - also ones the connection already watched, and
    * duplicates as sent - with its current platforms; a user in both lists ends up subscribed.
    * Throws when `data` is not a valid message (ProtoDecodeError) or the lookup fails; the
-   * subscription change stays applied either way, as upstream.
+   * subscription change stays applied either way, as upstream. A request over the limits
+   * (beyond upstream, which has none) changes nothing and throws ArgsError (1001).
    */
   async handle2005(client: C, data: Uint8Array | null, cache: OnlineLookup): Promise<Uint8Array> {
     const req = pb.sdkws.SubUserOnlineStatus.decode(data ?? EMPTY_BYTES);
+    this.checkLimits(client, req.subscribeUserID, req.unsubscribeUserID);
     if (req.unsubscribeUserID.length > 0) this.unsubscribe(client, req.unsubscribeUserID);
     if (req.subscribeUserID.length > 0) this.subscribe(client, req.subscribeUserID);
     if (req.subscribeUserID.length === 0) return pb.sdkws.SubUserOnlineStatusTips.encode({});
@@ -110,6 +123,24 @@ export class Subscriptions<C extends Subscriber = Connection> {
       if (client.write(frames.for(client.variant))) told++;
     }
     return told;
+  }
+
+  /** Throws ArgsError when the request names too many IDs or would leave the connection watching too many users. */
+  private checkLimits(client: C, subscribe: readonly string[], unsubscribe: readonly string[]): void {
+    const { perConn, perRequest } = this.limits;
+    if (perRequest !== undefined && subscribe.length + unsubscribe.length > perRequest) {
+      throw errs.args(`a 2005 request names ${subscribe.length + unsubscribe.length} user IDs; at most ${perRequest} per request`);
+    }
+    if (perConn === undefined || subscribe.length === 0) return;
+    const current = client.subscriptions;
+    const dropped = new Set<string>();
+    for (const id of unsubscribe) if (current.has(id)) dropped.add(id);
+    const added = new Set<string>();
+    for (const id of subscribe) if (!current.has(id) || dropped.has(id)) added.add(id);
+    const after = current.size - dropped.size + added.size;
+    if (after > perConn) {
+      throw errs.args(`this connection would watch ${after} users; at most ${perConn} per connection (unsubscribe some first)`);
+    }
   }
 
   private unlink(client: C, userID: string): void {

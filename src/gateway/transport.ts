@@ -22,13 +22,12 @@ export interface WriteStats {
  * The flush cycle of one gateway's transports: a transport corks its socket on its first frame of
  * a loop iteration, and one `setImmediate` uncorks every corked socket, so all frames a
  * connection got in one iteration (concurrent pushes, replies to pipelined requests) leave in
- * one `writev`. Then, once the writes the kernel took have reported back, each flushed
- * transport checks its bound. Per gateway instance: two nodes in one process share nothing.
+ * one `writev`; then each flushed transport checks its bound. Per gateway instance: two nodes in
+ * one process share nothing.
  */
 export class WriteScheduler {
   readonly stats: WriteStats = { frames: 0, flushes: 0 };
   private corked: Transport[] = [];
-  private flushed: Transport[] = [];
 
   /** @internal a transport corked its socket in this iteration. */
   add(t: Transport): void {
@@ -41,15 +40,6 @@ export class WriteScheduler {
     // Swap first: a flush can run callbacks that queue frames for the next iteration.
     this.corked = [];
     for (const t of list) t.flush();
-    this.flushed = list;
-    // Write callbacks of what the kernel took at once run in process.nextTick queued by the
-    // uncorks above; this one runs after them, so `pending` is what is really still owed.
-    process.nextTick(this.checkAll);
-  };
-
-  private readonly checkAll = (): void => {
-    const list = this.flushed;
-    this.flushed = [];
     for (const t of list) t.checkBounds();
   };
 }
@@ -67,9 +57,14 @@ const ITERATION_CEILING = 4;
 /**
  * The write side of one connection, and nothing else: `write` (binary frames, coalesced per loop
  * iteration), `writeText`, `ping`, `close`. Every frame we send goes through it, so one bound
- * covers replies, pushes, kicks, pongs and close frames: after each flush, a connection owing
- * more than `bounds.frames` frames, or more than `bounds.bytes` bytes beyond the one frame in
- * flight, is reported through `onOverflow` (closed as 'websocket write buffer full').
+ * covers replies, pushes, kicks, pongs and close frames.
+ *
+ * The bound is measured at each flush on what was still owed when the iteration's first frame
+ * came, i.e. what the peer had at least one loop turn to take: more than `bounds.frames` frames,
+ * or more than `bounds.bytes` bytes in more than one frame (a single reply may be bigger than
+ * the bound), is reported through `onOverflow` (closed as 'websocket write buffer full'). So a
+ * reader that gets a burst of hundreds of frames in one iteration is not dropped, and a peer
+ * that stops reading is closed within an iteration or two of going over.
  */
 export class Transport {
   /** Frames handed to the socket whose write callback has not run yet. */
@@ -80,6 +75,9 @@ export class Transport {
   private corked = false;
   /** Frames queued since the last flush, reported once per flush. */
   private unflushed = 0;
+  /** Frames and bytes still owed when this iteration's first frame came (see checkBounds). */
+  private owedFrames = 0;
+  private owedBytes = 0;
   private readonly onSent: (err?: Error | null) => void;
 
   constructor(
@@ -127,12 +125,14 @@ export class Transport {
       this.onFlushed?.(1);
       return true;
     }
-    this.pending++;
     if (!this.corked) {
       this.corked = true;
+      this.owedFrames = this.pending;
+      this.owedBytes = this.pending > 0 ? this.ws.bufferedAmount : 0;
       sock.cork();
       this.scheduler.add(this);
     }
+    this.pending++;
     if (frame instanceof SharedFrame) {
       const wire = frame.chunks();
       if (wire.length === 2) sock.write(wire[0]!);
@@ -152,10 +152,15 @@ export class Transport {
       this.onOverflow(`${this.pending} frames pending within one loop iteration`);
       return false;
     }
+    if (!this.corked) {
+      // Not part of a flush: measure what was owed before this frame, as a flush would.
+      this.owedFrames = this.pending;
+      this.owedBytes = this.pending > 0 ? this.ws.bufferedAmount : 0;
+      if (!this.checkBounds()) return false;
+    }
     this.pending++;
     // ws writes to the (possibly corked) socket at once: order with our binary frames is kept.
     this.ws.send(text, this.onSent);
-    if (!this.corked) this.checkBounds();
     return true;
   }
 
@@ -176,16 +181,22 @@ export class Transport {
     if (n > 0) this.onFlushed?.(n);
   }
 
-  /** @internal Measured after the flush attempt: over the bound -> onOverflow. */
-  checkBounds(): void {
-    if (this.ws.readyState !== WS_OPEN) return;
-    if (this.pending > this.bounds.frames) {
-      this.onOverflow(`${this.pending} frames pending`);
-      return;
+  /** @internal Over the bound -> onOverflow, and false. */
+  checkBounds(): boolean {
+    if (this.ws.readyState !== WS_OPEN) return true;
+    const frames = this.owedFrames;
+    const bytes = this.owedBytes;
+    this.owedFrames = this.owedBytes = 0;
+    if (frames > this.bounds.frames) {
+      this.onOverflow(`${frames} frames pending`);
+      return false;
     }
     // One frame may be bigger than the bound (a large pull reply); what is owed beyond it may not.
-    const bytes = this.ws.bufferedAmount;
-    if (bytes > this.bounds.bytes && this.pending > 1) this.onOverflow(`${bytes} bytes pending in ${this.pending} frames`);
+    if (frames > 1 && bytes > this.bounds.bytes) {
+      this.onOverflow(`${bytes} bytes pending in ${frames} frames`);
+      return false;
+    }
+    return true;
   }
 
   /**
