@@ -104,7 +104,7 @@ export class Gateway implements ConnectionOwner {
     if (this.closed) return this.closed;
     this.server.stopAccepting();
     this.sweeper.close();
-    for (const c of [...this.registry.conns()]) c.close('server shutdown');
+    for (const c of [...this.registry.allClients()]) c.close('server shutdown');
     this.closed = this.server.close();
     return this.closed;
   }

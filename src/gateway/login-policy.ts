@@ -23,7 +23,7 @@ export class MultiLoginEnforcer {
 
   /** Applies the policy to a login of (userID, platformID, token); returns the kicked connections. */
   apply(login: { userID: string; platformID: number; token: string }, ctx: RpcContext, cause: Exclude<KickCause, 'hub'>): Connection[] {
-    const existing = this.registry.get(login.userID);
+    const existing = this.registry.getAll(login.userID);
     if (existing.length === 0) return [];
     const { kick, report } = sessionsToKick(this.policy, [...existing], login);
     if (kick.length === 0) return kick;

@@ -20,12 +20,12 @@ export interface ConnRegistry {
   readonly userCount: number;
   readonly connCount: number;
   /** All of a user's connections (a live array: copy before closing any while iterating). */
-  get(userID: string): readonly Conn[];
+  getAll(userID: string): readonly Conn[];
   /** The platform IDs a user is online on here, sorted. */
   platforms(userID: string): number[];
   userIDs(): IterableIterator<string>;
   /** Every connection; a scan, for the sweeper and admin views only. */
-  conns(): IterableIterator<Conn>;
+  allClients(): IterableIterator<Conn>;
   /** A connection by ID: O(1) with its user, else a scan (a rare admin command). */
   find(connID: string, userID?: string): Conn | undefined;
   /** Kicks a user's connections on one platform (hub KickUserOffline, admin). Returns how many. */
@@ -87,7 +87,7 @@ export class Registry<C extends Conn = Conn> implements ConnRegistry {
     return list.length === 0;
   }
 
-  get(userID: string): readonly C[] {
+  getAll(userID: string): readonly C[] {
     return this.users.get(userID) ?? EMPTY;
   }
 
@@ -104,13 +104,13 @@ export class Registry<C extends Conn = Conn> implements ConnRegistry {
     return this.users.keys();
   }
 
-  *conns(): IterableIterator<C> {
+  *allClients(): IterableIterator<C> {
     for (const list of this.users.values()) yield* list;
   }
 
   find(connID: string, userID?: string): C | undefined {
-    if (userID !== undefined) return this.get(userID).find((c) => c.connID === connID);
-    for (const c of this.conns()) if (c.connID === connID) return c;
+    if (userID !== undefined) return this.getAll(userID).find((c) => c.connID === connID);
+    for (const c of this.allClients()) if (c.connID === connID) return c;
     return undefined;
   }
 

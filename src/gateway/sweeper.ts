@@ -41,7 +41,7 @@ export class Sweeper {
     // Walk the live map without copying it (this runs every tick over every connection); only
     // the few connections to close are collected, since closing edits the map.
     let expired: Connection[] | undefined;
-    for (const c of this.registry.conns()) {
+    for (const c of this.registry.allClients()) {
       if (c.lastSeen < deadline) (expired ??= []).push(c);
       else if (c.platformID === Platform.Web && c.lastPing <= pingBefore) c.ping();
     }

@@ -38,7 +38,7 @@ export function hubHandlers(o: HubOptions): RpcHandlers<MsgGatewayMethods> {
       if (!ctx.opUserID || !o.adminUserIDs.includes(ctx.opUserID)) throw errs.noPermission('only app manager');
       const successResult: msggateway.GetUsersOnlineStatusResp_SuccessResult[] = [];
       for (const userID of req.userIDs) {
-        const clients = users.get(userID);
+        const clients = users.getAll(userID);
         if (clients.length === 0) continue;
         successResult.push({
           userID,

@@ -66,7 +66,7 @@ export class PushDelivery {
   private readonly running: Run[] = [];
 
   constructor(
-    private readonly users: Pick<ConnRegistry, 'get'>,
+    private readonly users: Pick<ConnRegistry, 'getAll'>,
     /** Bound on concurrently processed push requests (upstream: a 16384-slot queue). */
     private readonly maxPending = 16_384,
     /** Told the result code of every connection a push reached (metrics). */
@@ -143,7 +143,7 @@ export class PushDelivery {
 
   private deliverToUser(userID: string, frames: FrameVariants, run: Run): msggateway.SingleMsgToUserResults {
     const result: msggateway.SingleMsgToUserResults = { userID, onlinePush: false, resp: [] };
-    const live: readonly Conn[] = this.users.get(userID);
+    const live: readonly Conn[] = this.users.getAll(userID);
     if (run.reached && live.length > 0 && run.reached.length < REACHED_LISTED) run.reached.push(userID);
     // Copy when there is more than one: a failed write closes the connection, which edits the live list.
     const clients = live.length > 1 ? [...live] : live;

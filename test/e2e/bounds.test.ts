@@ -12,16 +12,16 @@ import { OnlineCache } from '../../src/online/online-cache.js';
 import { gzipFrame } from '../../src/protocol/gzip.js';
 import { pb } from '../../src/protocol/pb.js';
 import { connectRedis } from '../../src/redis/connect.js';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import { connectOk, eventually, startNode, type RawClient } from '../helpers/gateway.js';
 
 function rawSocket(c: RawClient): Socket {
   return (c.ws as unknown as { _socket: Socket })._socket;
 }
 
-function disconnects(node: GatewayNode): Map<string, Extract<GatewayEvent, { type: 'disconnect' }>> {
+function disconnects(node: Harness): Map<string, Extract<GatewayEvent, { type: 'disconnect' }>> {
   const m = new Map<string, Extract<GatewayEvent, { type: 'disconnect' }>>();
-  node.gateway!.events.on((e) => {
+  node.view().events.on((e) => {
     if (e.type === 'disconnect') m.set(e.userID, e);
   });
   return m;
@@ -30,7 +30,7 @@ function disconnects(node: GatewayNode): Map<string, Extract<GatewayEvent, { typ
 const push = (n: number, bytes: number) => ({ reqIdentifier: 2001, msgIncr: '', operationID: `op${n}`, errCode: 0, errMsg: '', data: Buffer.alloc(bytes, n & 0xff) });
 
 describe('write bound (frames and bytes, after the flush)', () => {
-  let node: GatewayNode;
+  let node: Harness;
   let closed: ReturnType<typeof disconnects>;
   beforeAll(async () => {
     node = await startNode({ multiLogin: { policy: 0 } });
@@ -40,7 +40,7 @@ describe('write bound (frames and bytes, after the flush)', () => {
 
   it('keeps a reading connection that gets 600 frames in one loop iteration (more than writeQueueFrames)', async () => {
     const c = await connectOk(node, { user: 'burst', platform: 3 });
-    const conn = node.gateway!.registry.get('burst')[0]!;
+    const conn = node.view().registry.getAll('burst')[0]!;
     for (let i = 0; i < 600; i++) expect(conn.send(push(i, 64))).toBe(true);
     await eventually(() => c.frames.length === 600, 10_000, 'every frame');
     expect(c.frames.map((f) => f.operationID)).toEqual(Array.from({ length: 600 }, (_, i) => `op${i}`));
@@ -52,7 +52,7 @@ describe('write bound (frames and bytes, after the flush)', () => {
   it('closes a non-reader owing more than writeQueueBytes in few frames (large replies), long before writeQueueFrames', async () => {
     const c = await connectOk(node, { user: 'bytes', platform: 3 });
     rawSocket(c).pause();
-    const conn = node.gateway!.registry.get('bytes')[0]!;
+    const conn = node.view().registry.getAll('bytes')[0]!;
     let sent = 0;
     while (!conn.closed && sent < 60) {
       conn.send(push(sent++, 1 << 20));
@@ -66,7 +66,7 @@ describe('write bound (frames and bytes, after the flush)', () => {
 
   it('lets one reply bigger than the byte bound through to a reader', async () => {
     const c = await connectOk(node, { user: 'huge', platform: 3 });
-    const conn = node.gateway!.registry.get('huge')[0]!;
+    const conn = node.view().registry.getAll('huge')[0]!;
     conn.send(push(1, 6 << 20));
     await eventually(() => c.frames.length === 1, 10_000, 'the big frame');
     expect(c.isOpen).toBe(true);
@@ -94,7 +94,7 @@ describe('write bound (frames and bytes, after the flush)', () => {
 });
 
 describe('presence subscription caps', () => {
-  let node: GatewayNode;
+  let node: Harness;
   beforeAll(async () => {
     node = await startNode({ maxSubscriptionsPerConn: 2500, maxSubscribeIDsPerRequest: 1000 });
   });
@@ -108,7 +108,7 @@ describe('presence subscription caps', () => {
     const r = await c.request(2005, req(ids(0, 1001)));
     expect(r.errCode).toBe(1001);
     expect(r.errMsg).toMatch(/at most 1000 per request/);
-    expect(node.subscriptions!.subscriptionCount).toBe(0);
+    expect(node.view().subscriptions.subscriptionCount).toBe(0);
     expect(c.isOpen).toBe(true);
     c.close();
   });
@@ -120,7 +120,7 @@ describe('presence subscription caps', () => {
     const over = await c.request(2005, req(ids(2500, 1)));
     expect(over.errCode).toBe(1001);
     expect(over.errMsg).toMatch(/at most 2500 per connection/);
-    const conn = node.gateway!.registry.get('sub2')[0]!;
+    const conn = node.view().registry.getAll('sub2')[0]!;
     expect(conn.subscriptions.size).toBe(2500);
     // Already watched IDs cost nothing; unsubscribing in the same request makes room.
     expect((await c.request(2005, req(ids(0, 10)))).errCode).toBe(0);
@@ -131,7 +131,7 @@ describe('presence subscription caps', () => {
 });
 
 describe('inbound work per connection', () => {
-  let node: GatewayNode;
+  let node: Harness;
   let closed: ReturnType<typeof disconnects>;
   beforeAll(async () => {
     node = await startNode({ inboundBytesPerSec: 2 << 20 });

@@ -8,7 +8,7 @@ import { CLOSE_REASONS, type CloseReason } from '../../src/gateway/conn.js';
 import type { GatewayEvent } from '../../src/gateway/events.js';
 import { gzipFrame } from '../../src/protocol/gzip.js';
 import { pb } from '../../src/protocol/pb.js';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import { connectOk, eventually, startNode, type RawClient } from '../helpers/gateway.js';
 
 type Disconnect = Extract<GatewayEvent, { type: 'disconnect' }>;
@@ -17,8 +17,8 @@ type Disconnect = Extract<GatewayEvent, { type: 'disconnect' }>;
 const seen = new Map<string, Disconnect>();
 const asserted = new Set<CloseReason>();
 
-function watch(node: GatewayNode): void {
-  node.gateway!.events.on((e) => {
+function watch(node: Harness): void {
+  node.view().events.on((e) => {
     if (e.type === 'disconnect') seen.set(e.userID, e);
   });
 }
@@ -41,9 +41,9 @@ function rawSocket(c: RawClient): import('node:net').Socket {
 }
 
 describe('close reasons', () => {
-  let node: GatewayNode;
+  let node: Harness;
   /** Small bounds: read deadline, write and inbound queues. */
-  let tight: GatewayNode;
+  let tight: Harness;
   beforeAll(async () => {
     node = await startNode({ multiLogin: { policy: 1 } });
     tight = await startNode({ readDeadlineMs: 400, writeQueueFrames: 4, writeQueueBytes: 256 * 1024, multiLogin: { policy: 0 } });
@@ -76,7 +76,7 @@ describe('close reasons', () => {
   it('websocket write buffer full: a peer that does not read', async () => {
     const c = await connectOk(tight, { user: 'r_slow', platform: 3 });
     rawSocket(c).pause();
-    const conn = tight.gateway!.registry.get('r_slow')[0]!;
+    const conn = tight.view().registry.getAll('r_slow')[0]!;
     for (let i = 0; i < 50 && !conn.closed; i++) {
       conn.send({ reqIdentifier: 2001, msgIncr: '', operationID: 'op', errCode: 0, errMsg: '', data: Buffer.alloc(200_000, i) });
       await new Promise((r) => setImmediate(r));
@@ -137,7 +137,7 @@ describe('close reasons', () => {
     const c = await connectOk(node, { user: 'r_ping', platform: 3 });
     rawSocket(c).pause();
     // Fill the kernel buffers with one frame the peer never reads, so ws's pongs stay queued.
-    const conn = node.gateway!.registry.get('r_ping')[0]!;
+    const conn = node.view().registry.getAll('r_ping')[0]!;
     conn.send({ reqIdentifier: 2001, msgIncr: '', operationID: 'op', errCode: 0, errMsg: '', data: Buffer.alloc(16 << 20, 1) });
     await new Promise((r) => setTimeout(r, 50));
     for (let i = 0; i < 100; i++) c.ws.ping(Buffer.alloc(100));

@@ -16,7 +16,7 @@ import { gunzipFrame } from '../../src/protocol/gzip.js';
 import { pb } from '../../src/protocol/pb.js';
 import { createClient, type RpcClient } from '../../src/rpc/client.js';
 import { msgGatewayService, type MsgGatewayMethods } from '../../src/rpc/services.js';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import { connectOk, connectURL, eventually, startNode, type RawClient, type RawOpts } from '../helpers/gateway.js';
 
 const admin = { operationID: 'op-perf', opUserID: 'imAdmin' };
@@ -31,7 +31,7 @@ function capture(c: RawClient): Buffer[] {
 }
 
 /** A bare ws connection (no envelope decoding: the payloads of these tests are arbitrary bytes). */
-async function bare(node: GatewayNode, o: RawOpts): Promise<{ ws: WebSocket; got: Buffer[]; order: string[] }> {
+async function bare(node: Harness, o: RawOpts): Promise<{ ws: WebSocket; got: Buffer[]; order: string[] }> {
   const ws = new WebSocket(connectURL(node, o), { perMessageDeflate: false, maxPayload: 1 << 20 });
   const got: Buffer[] = [];
   const order: string[] = [];
@@ -46,8 +46,9 @@ async function bare(node: GatewayNode, o: RawOpts): Promise<{ ws: WebSocket; got
   return { ws, got, order };
 }
 
-function serverSide(node: GatewayNode, userID: string): Connection {
-  const c = node.gateway!.registry.get(userID)[0];
+function serverSide(node: Harness, userID: string): Connection {
+  // The view shows a Conn; these tests drive the transport underneath it.
+  const c = node.view().registry.getAll(userID)[0] as Connection | undefined;
   if (!c) throw new Error(`${userID} is not connected`);
   return c;
 }
@@ -79,7 +80,7 @@ describe('WebSocket framing of shared payloads', () => {
 });
 
 describe('write path against real sockets', () => {
-  let node: GatewayNode;
+  let node: Harness;
   let hub: RpcClient<MsgGatewayMethods>;
   beforeAll(async () => {
     node = await startNode({ multiLogin: { policy: 0 } });
@@ -94,7 +95,7 @@ describe('write path against real sockets', () => {
     const { ws, got } = await bare(node, { user: 'co', platform: 3 });
     const server = serverSide(node, 'co');
     const payloads = [0, 1, 125, 126, 65_535, 65_536, 70_000].map((n, i) => Buffer.alloc(n, i + 1));
-    const stats = node.gateway!.writeStats;
+    const stats = node.view().writeStats();
     const before = { ...stats };
     for (const p of payloads) expect(server.writer.write(p)).toBe(true);
     // One shared frame twice (as a push to several connections would): header + payload, then the built frame.
@@ -152,10 +153,10 @@ describe('write path against real sockets', () => {
     const msgData = pb.sdkws.MsgData.decode(
       pb.sdkws.MsgData.encode({ sendID: 'g_sender', groupID: 'perf', sessionType: 3, contentType: 101, seq: 7, content: Buffer.from('{"content":"hi"}') }),
     );
-    const before = node.delivery!.stats.encodes;
+    const before = node.view().pushStats().encodes;
     const r = await hub.SuperGroupOnlineBatchPushOneMsg({ msgData, pushToUserIDs: users }, admin);
     expect(r.singlePushResult.map((x) => x.userID)).toEqual(users);
-    expect(node.delivery!.stats.encodes - before).toBe(4);
+    expect(node.view().pushStats().encodes - before).toBe(4);
     await eventually(() => [...received.values()].every((g) => g.length === 1), 5000, 'every push frame');
     const resp = pushResp(msgData, admin.operationID);
     for (const user of users) {
@@ -178,10 +179,10 @@ describe('write path against real sockets', () => {
       const big = Buffer.alloc(48_000, 7);
       let pushes = 0;
       const deadline = Date.now() + 20_000;
-      while (slowNode.gateway!.registry.get('slow').length > 0 && pushes < 3000 && Date.now() < deadline) {
+      while (slowNode.view().registry.getAll('slow').length > 0 && pushes < 3000 && Date.now() < deadline) {
         await slowHub.SuperGroupOnlineBatchPushOneMsg({ msgData: { sendID: 'x', recvID: 'y', sessionType: 1, seq: ++pushes, content: big }, pushToUserIDs: ['slow', 'fast'] }, admin);
       }
-      expect(slowNode.gateway!.registry.get('slow')).toHaveLength(0);
+      expect(slowNode.view().registry.getAll('slow')).toHaveLength(0);
       await eventually(() => fast.frames.filter((f) => f.reqIdentifier === 2001).length === pushes, 10_000, 'fast got every push');
       const seqs = fast.frames
         .filter((f) => f.reqIdentifier === 2001)
