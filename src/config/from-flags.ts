@@ -16,6 +16,12 @@ export interface ServeFlagValues {
   secret?: string;
   'multi-login-policy'?: number;
   'max-conn'?: number;
+  'write-queue-frames'?: number;
+  'write-buffer-bytes'?: number;
+  'inbound-bytes-per-sec'?: number;
+  'max-subscriptions'?: number;
+  'max-subscribe-ids'?: number;
+  'online-cache-bytes'?: number;
   admin?: string;
   auth?: string;
   user?: string;
@@ -51,6 +57,12 @@ export function configFromFlags(f: ServeFlagValues): MsggwConfig {
     o.multiLogin = { policy: f['multi-login-policy'] };
   }
   if (f['max-conn'] !== undefined) o.websocketMaxConnNum = f['max-conn'];
+  if (f['write-queue-frames'] !== undefined) o.writeQueueFrames = f['write-queue-frames'];
+  if (f['write-buffer-bytes'] !== undefined) o.writeQueueBytes = f['write-buffer-bytes'];
+  if (f['inbound-bytes-per-sec'] !== undefined) o.inboundBytesPerSec = f['inbound-bytes-per-sec'];
+  if (f['max-subscriptions'] !== undefined) o.maxSubscriptionsPerConn = f['max-subscriptions'];
+  if (f['max-subscribe-ids'] !== undefined) o.maxSubscribeIDsPerRequest = f['max-subscribe-ids'];
+  if (f['online-cache-bytes'] !== undefined) o.onlineCache = { maxBytes: f['online-cache-bytes'] };
   if (f.admin) o.adminUserIDs = f.admin.split(',').map((s) => s.trim()).filter(Boolean);
   const addrs: Record<string, string> = {};
   for (const k of ['auth', 'user', 'msg', 'push'] as const) if (f[k]) addrs[k] = f[k]!;
