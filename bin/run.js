@@ -8,7 +8,7 @@ if (!existsSync(new URL('../dist/commands', import.meta.url))) {
   process.exit(1);
 }
 // What execute() does, with our wording of flag errors (unknown flag: did you mean ...) in between.
-const { explainCliError } = await import('../dist/src/cli/parse-errors.js');
+const { explainCliError } = await import('../dist/commands/support/parse-errors.js');
 try {
   await run(process.argv.slice(2), import.meta.url);
   await flush();

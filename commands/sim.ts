@@ -1,8 +1,9 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { writeFileSync } from 'node:fs';
 import { startSimTarget } from '../harness/sim-target.js';
-import { serveFlags } from '../src/config/serve-flags.js';
-import { DEFAULT_SDK, durationFlag, wsUrlFlag } from '../src/cli/flags.js';
+import { serveFlags } from './support/serve-flags.js';
+import { fail, failWith } from './support/errors.js';
+import { DEFAULT_SDK, durationFlag, wsUrlFlag } from './support/flags.js';
 import {
   formatSummary,
   renderHtml,
@@ -11,7 +12,6 @@ import {
   ScenarioFileError,
   simOptionsFromFlags,
   SimUsageError,
-  SIM_EXIT_CODES,
   TargetStartError,
   type SimFlagValues,
   type Target,
@@ -89,7 +89,7 @@ Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-
     const num = (v: string | undefined, flag: string): number | undefined => {
       if (v === undefined) return undefined;
       const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) this.error(`--${flag} ${v}: expected a non-negative number`, { code: 'MSGGW_SIM_FLAG', exit: 2 });
+      if (!Number.isFinite(n) || n < 0) fail(this, 'MSGGW_SIM_FLAG', `--${flag} ${v}: expected a non-negative number`);
       return n;
     };
     let options;
@@ -97,8 +97,8 @@ Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-
       const values: SimFlagValues = { ...flags, rate: num(flags.rate, 'rate'), ramp: num(flags.ramp, 'ramp'), churn: num(flags.churn, 'churn') };
       options = simOptionsFromFlags(args.scenario, args.file, values);
     } catch (e) {
-      if (e instanceof SimUsageError) this.error(e.message, { code: e.code, suggestions: e.suggestion ? [e.suggestion] : [], exit: 2 });
-      if (e instanceof ScenarioFileError) this.error(e.message, { code: 'MSGGW_SIM_FILE', exit: 2 });
+      if (e instanceof SimUsageError) failWith(this, e.code, e.message, e.suggestion);
+      if (e instanceof ScenarioFileError) fail(this, 'MSGGW_SIM_FILE', e.message);
       throw e;
     }
     const stop = new AbortController();
@@ -120,7 +120,7 @@ Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-
     } catch (e) {
       if (e instanceof TargetStartError) {
         const suggestions = /EADDRINUSE/.test(e.message) ? ['a port is taken: leave --port/--hub-port/--metrics-port/--admin-port unset for free ports'] : [];
-        this.error(`could not start the in-process gateway: ${e.message}`, { code: 'MSGGW_START_FAILED', suggestions, exit: 1 });
+        fail(this, 'MSGGW_START_FAILED', `could not start the in-process gateway: ${e.message}`, suggestions);
       }
       throw e;
     } finally {
@@ -145,18 +145,15 @@ Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-
       case 'PASS':
         return;
       case 'INCOMPLETE':
-        this.error(`the run was interrupted: INCOMPLETE${where}`, { code: 'MSGGW_SIM_INCOMPLETE', exit: SIM_EXIT_CODES.INCOMPLETE });
+        fail(this, 'MSGGW_SIM_INCOMPLETE', `the run was interrupted: INCOMPLETE${where}`);
         break;
       case 'ERROR':
-        this.error(`scenario ${report.scenario} stopped: ${flags.json ? report.run.error : 'ERROR (see the summary)'}`, { code: 'MSGGW_SIM_SCENARIO_ERROR', exit: SIM_EXIT_CODES.ERROR });
+        fail(this, 'MSGGW_SIM_SCENARIO_ERROR', `scenario ${report.scenario} stopped: ${flags.json ? report.run.error : 'ERROR (see the summary)'}`);
         break;
       case 'FAIL': {
         const names = failed.map((t) => (flags.json ? `${t.expr}: ${t.reason}` : t.expr)).join(', ');
-        this.error(`FAIL: ${failed.length} check${failed.length > 1 ? 's' : ''} failed: ${names}`, {
-          code: 'MSGGW_SIM_CHECKS',
-          suggestions: failed.some((t) => t.source === 'default') ? ['default checks are built into each scenario: relax one with --threshold on its metric, or drop them with --no-default-checks'] : [],
-          exit: SIM_EXIT_CODES.FAIL,
-        });
+        const defaults = failed.some((t) => t.source === 'default');
+        fail(this, 'MSGGW_SIM_CHECKS', `FAIL: ${failed.length} check${failed.length > 1 ? 's' : ''} failed: ${names}`, defaults ? ['default checks are built into each scenario: relax one with --threshold on its metric, or drop them with --no-default-checks'] : []);
       }
     }
   }

@@ -1,8 +1,9 @@
 import { Command, Flags } from '@oclif/core';
-import { mintToken } from '../src/auth/jwt.js';
+import { mintToken } from '../simulators/services/jwt.js';
 import { defaultConfig } from '../src/config/config.js';
 import { platformName } from '../src/protocol/platforms.js';
-import { platformFlag } from '../src/cli/flags.js';
+import { platformFlag } from './support/flags.js';
+import { fail } from './support/errors.js';
 
 export default class Token extends Command {
   static override summary = 'Mint an OpenIM token (JWT HS256) for a user and platform.';
@@ -25,7 +26,7 @@ registers tokens minted with its secret on first use (see the README section "ms
   async run(): Promise<void> {
     const { flags } = await this.parse(Token);
     if (flags.user.trim() === '') {
-      this.error('--user is empty: a token names the user it is for', { code: 'MSGGW_TOKEN_USER', suggestions: ['e.g. msggw token --user u1'], exit: 2 });
+      fail(this, 'MSGGW_TOKEN_USER', '--user is empty: a token names the user it is for');
     }
     const token = mintToken(flags.secret, flags.user, flags.platform, flags['expire-days']);
     if (flags.json) {

@@ -11,7 +11,7 @@ export { SentLedger, type ExcusePredicate, type LedgerTotals, type Receipt } fro
 export { SimMetrics, type IntervalStats, type LatencyFamily, type SimCounters, type TimelinePoint } from './metrics.js';
 export { Progress, type ProgressSink } from './progress.js';
 export { buildReport, formatSummary, REPORT_SCHEMA_VERSION, withThresholds, type FlowCounts, type FlowsSection, type ReportInputs, type SimReport, type SimVerdict } from './report.js';
-export { DEFAULT_PLATFORMS, runSim, SIM_EXIT_CODES, TargetStartError, type SimOptions, type SimResult } from './run.js';
+export { DEFAULT_PLATFORMS, runSim, TargetStartError, type SimOptions, type SimResult } from './run.js';
 export { defaultChecks, INTEGRITY_CHECKS, MESSAGE_CHECKS, paceWarnings, type PaceTarget } from './checks.js';
 export { forEachLimit, type Scenario, type ScenarioContext } from './scenario.js';
 export { scrapeRssMB, startTarget, type InProcessSpec, type InProcessStarter, type Target, type TargetSpec } from './target.js';

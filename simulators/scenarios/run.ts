@@ -67,12 +67,6 @@ export interface SimResult {
   failed: ThresholdResult[];
 }
 
-/**
- * Exit codes of `msggw sim` by verdict: PASS 0; FAIL (a check failed) and ERROR (the scenario
- * stopped with an error) 1; usage errors are 2 (the command's); INCOMPLETE (Ctrl-C or SIGTERM
- * cut the run short, so its checks mean little) 3.
- */
-export const SIM_EXIT_CODES = { PASS: 0, FAIL: 1, ERROR: 1, USAGE: 2, INCOMPLETE: 3 } as const;
 
 /** Thrown when the target cannot be started; nothing ran. */
 export class TargetStartError extends Error {}

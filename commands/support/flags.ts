@@ -4,9 +4,9 @@
  * oclif flag definition: `durationFlag({ summary, default: 10_000, defaultHelp: '10s' })`.
  */
 import { Errors, Flags } from '@oclif/core';
-import { DurationError, parseDuration } from '../util/duration.js';
-import { parsePlatform, PlatformError } from '../protocol/platforms.js';
-import { AddrError, checkHostPort, checkWsUrl } from './addr.js';
+import { DurationError, parseDuration } from '../../src/util/duration.js';
+import { parsePlatform, PlatformError } from '../../src/protocol/platforms.js';
+import { AddrError, checkHostPort, checkWsUrl } from '../../src/util/addr.js';
 
 /**
  * A usage error raised while oclif parses one flag. oclif prefixes the message with "Parsing
