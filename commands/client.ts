@@ -5,6 +5,7 @@ import { parseConvRange, parseRaw, type ClientAction } from '../simulators/clien
 import { defaultConfig } from '../src/config/config.js';
 import { parseDuration } from '../simulators/scenarios/units.js';
 import { ApiCallError, issuedToken, provisionSuggestion } from '../simulators/provision/index.js';
+import { fail } from './support/errors.js';
 
 export default class Client extends Command {
   static override summary = 'Connect one simulated OpenIM client and send any request by hand (like wscat for OpenIM).';
@@ -76,7 +77,7 @@ its requests otherwise (after the input ends with --interactive); --stay sets ho
       for (const r of flags.raw ?? []) actions.push(parseRaw(r));
       if (flags.logout) actions.push({ kind: 'logout' });
     } catch (e) {
-      this.error((e as Error).message, { code: 'MSGGW_CLIENT_ARGS', suggestions: ['msggw client --help shows every flag with examples'], exit: 2 });
+      fail(this, 'MSGGW_CLIENT_ARGS', (e as Error).message);
     }
     // Listening or watching stays until Ctrl-C; requests alone leave once answered.
     let stayMs = flags.interactive || actions.some((a) => a.kind !== 'subscribe') ? 0 : Infinity;
@@ -84,7 +85,7 @@ its requests otherwise (after the input ends with --interactive); --stay sets ho
       try {
         stayMs = flags.stay === 'forever' ? Infinity : parseDuration(flags.stay, '--stay');
       } catch (e) {
-        this.error((e as Error).message, { code: 'MSGGW_BAD_DURATION', suggestions: ['e.g. 5s, 500ms, 2m or forever'], exit: 2 });
+        fail(this, 'MSGGW_BAD_DURATION', (e as Error).message);
       }
     }
     let token = flags.token;
@@ -93,7 +94,7 @@ its requests otherwise (after the input ends with --interactive); --stay sets ho
         token = (await issuedToken({ api: flags.api, secret: flags.secret, ...(flags['admin-token'] ? { adminToken: flags['admin-token'] } : {}), userID: flags.user, platformID: flags.platform })).token;
       } catch (e) {
         if (!(e instanceof ApiCallError)) throw e;
-        this.error(`asking ${flags.api} for a token failed: ${e.message}`, { code: 'MSGGW_API_CALL', suggestions: [provisionSuggestion(e, flags.api)], exit: 1 });
+        fail(this, 'MSGGW_API_CALL', `asking ${flags.api} for a token failed: ${e.message}`, [provisionSuggestion(e, flags.api)]);
       }
     }
     const rl = flags.interactive ? createInterface({ input: process.stdin, terminal: false }) : undefined;

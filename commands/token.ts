@@ -1,8 +1,9 @@
 import { Command, Flags } from '@oclif/core';
-import { mintToken } from '../src/auth/jwt.js';
+import { mintToken } from '../simulators/services/jwt.js';
 import { defaultConfig } from '../src/config/config.js';
 import { isValidPlatform, platformName } from '../src/protocol/platforms.js';
 import { ApiCallError, issuedToken, provisionSuggestion } from '../simulators/provision/index.js';
+import { fail } from './support/errors.js';
 
 export default class Token extends Command {
   static override summary = 'Mint an OpenIM token (JWT HS256) for a user and platform, or ask a server for one (--api).';
@@ -35,7 +36,7 @@ one is fine) and get_user_token issues the token, using an admin token asked for
   async run(): Promise<void> {
     const { flags } = await this.parse(Token);
     if (!isValidPlatform(flags.platform)) {
-      this.error(`platform ${flags.platform} is not an OpenIM platform ID`, { code: 'MSGGW_BAD_PLATFORM', suggestions: ['use 1-11, e.g. 5 for Web'], exit: 2 });
+      fail(this, 'MSGGW_BAD_PLATFORM', `platform ${flags.platform} is not an OpenIM platform ID`);
     }
     let token: string;
     let expireTimeSeconds = flags['expire-days'] * 86400;
@@ -46,7 +47,7 @@ one is fine) and get_user_token issues the token, using an admin token asked for
         expireTimeSeconds = r.expireTimeSeconds;
       } catch (e) {
         if (!(e instanceof ApiCallError)) throw e;
-        this.error(`asking ${flags.api} for a token failed: ${e.message}`, { code: 'MSGGW_API_CALL', suggestions: [provisionSuggestion(e, flags.api)], exit: 1 });
+        fail(this, 'MSGGW_API_CALL', `asking ${flags.api} for a token failed: ${e.message}`, [provisionSuggestion(e, flags.api)]);
       }
     } else {
       token = mintToken(flags.secret, flags.user, flags.platform, flags['expire-days']);
