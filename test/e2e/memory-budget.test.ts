@@ -6,13 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { mintToken } from '../../src/auth/jwt.js';
+import { mintToken } from '../../simulators/services/jwt.js';
 import { conversationIDOf } from '../../src/protocol/conversation.js';
 import { getCodec } from '../../src/protocol/codecs.js';
 import { makeReq } from '../../src/protocol/envelope.js';
 import { gunzipFrame, gzipFrame } from '../../src/protocol/gzip.js';
 import { pb } from '../../src/protocol/pb.js';
-import { createClient } from '../../src/rpc/client.js';
+import { createClient } from '../../src/rpc/grpc-client.js';
 import { msgService } from '../../src/rpc/services.js';
 import { startServe, type ServeProcess } from '../helpers/cli.js';
 
