@@ -81,7 +81,7 @@ export class SimulatorStack {
     this.hubs = new ServicePool(msgGatewayService, cfg.serviceNames.messageGateway, { discovery: opts.discovery });
 
     const auth = authHandlers({ redis: this.redis, secret: cfg.secret, expireDays: cfg.tokenExpireDays, acceptUnseen: true });
-    const msg = msgHandlers({ store: this.msgStore, log: opts.log, push: gatewayFanOut(this.hubs, opts.log) });
+    const msg = msgHandlers({ store: this.msgStore, adminUserIDs: cfg.adminUserIDs, log: opts.log, push: gatewayFanOut(this.hubs, opts.log) });
     const addrs: StackAddresses = {
       auth: await this.serve(cfg.simulatorPorts.auth, (s) => s.addService(authService.definition, implement<AuthMethods>(authService, auth))),
       user: await this.serve(cfg.simulatorPorts.user, (s) => s.addService(userService.definition, implement<UserMethods>(userService, userHandlers(this.redis)))),

@@ -115,7 +115,8 @@ export class WsGateway implements ClientOwner {
     const started = performance.now();
     const ctx: RpcContext = {
       operationID: req.operationID,
-      opUserID: req.sendID,
+      // The connection's authenticated user, never a field of the request (the services check access against it).
+      opUserID: client.userID,
       platform: platformName(client.platformID),
       connID: client.connID,
     };
