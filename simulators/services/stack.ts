@@ -19,6 +19,7 @@ import {
 import { authHandlers } from './auth.js';
 import { gatewayFanOut } from './gateway-fanout.js';
 import { MsgStore } from './msg-store.js';
+import { requireDurableRedis } from './durability.js';
 import { msgHandlers } from './msg.js';
 import { pushHandlers, type DelPushTokenCall } from './push.js';
 import { userHandlers } from './user.js';
@@ -77,6 +78,7 @@ export class SimulatorStack {
   /** Seeds cfg.groups, starts the four servers and registers them. */
   async start(): Promise<StackAddresses> {
     const { cfg, opts } = this;
+    if (cfg.redisUrl) await requireDurableRedis(this.redis, cfg.redisUrl, { allowVolatile: cfg.redisVolatile, log: opts.log });
     for (const [groupID, members] of Object.entries(cfg.groups)) await this.msgStore.setGroup(groupID, members);
     this.hubs = new ServicePool(msgGatewayService, cfg.serviceNames.messageGateway, { discovery: opts.discovery });
 
