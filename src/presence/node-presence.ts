@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../redis/connect.js';
-import type { OnlineUser, UserStatusEntry } from '../online/status-reporter.js';
+import type { OnlineUser, UserStatusEntry } from './status-reporter.js';
 
 /**
  * Keys of the node ledger (ours, beside OpenIM's ONLINE:<userID> keys, which stay as upstream

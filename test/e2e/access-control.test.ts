@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodeError } from '../../src/protocol/errors.js';
 import { pb } from '../../src/protocol/pb.js';
 import type { RpcContext } from '../../src/rpc/context.js';
-import { createClient, type RpcClient } from '../../src/rpc/client.js';
+import { createClient, type RpcClient } from '../../src/rpc/grpc-client.js';
 import { implement, listenGrpc, stopGrpc } from '../../src/rpc/server.js';
 import { msgService, type MsgMethods } from '../../src/rpc/services.js';
 import type { Harness } from '../../harness/harness.js';

@@ -1,6 +1,6 @@
-import { mintToken } from './auth/jwt.js';
-import type { MsggwConfig } from './config/config.js';
-import type { NodeAddresses } from './node-view.js';
+import { mintToken } from '../../simulators/services/jwt.js';
+import type { MsggwConfig } from '../../src/config/config.js';
+import type { NodeAddresses } from '../../src/node-view.js';
 
 /** What `serve` prints on start: what listens where, and a ready-to-paste way to connect. */
 export function startBanner(cfg: MsggwConfig, a: NodeAddresses & { auth?: string; user?: string; msg?: string; push?: string; api?: string }): string {
