@@ -4,6 +4,8 @@ import { startSimTarget } from '../harness/sim-target.js';
 import { serveFlags } from './support/serve-flags.js';
 import { fail, failWith } from './support/errors.js';
 import { DEFAULT_SDK, durationFlag, wsUrlFlag } from './support/flags.js';
+import { provisionSuggestion } from '../simulators/provision/index.js';
+import { ProvisionError } from '../simulators/provision/run.js';
 import {
   formatSummary,
   renderHtml,
@@ -40,6 +42,7 @@ Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-
     '<%= config.bin %> sim group --members 200 --senders 5 --rate 20 --duration 10s --html group.html',
     '<%= config.bin %> sim presence --subscribers 20 --watched 50 --churn 10 --merge-interval 100ms',
     '<%= config.bin %> sim multilogin --users 5 --policy 4',
+    "<%= config.bin %> sim chat --url ws://openim:10001/ --api http://openim:10002 --secret openIM123 --prefix load1_ --threshold 'delivery.p99<1s'",
     "<%= config.bin %> sim reconnect --users 40 --rate 100 --drops 20 --threshold 'reconnects>=20'",
     '<%= config.bin %> sim run fixtures/scenarios/chat-mix.yaml --html report.html',
   ];
@@ -70,6 +73,11 @@ Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-
     seed: Flags.integer({ summary: 'Random seed (choices of senders, flows, churn) for a repeatable run.', helpGroup: 'CLIENTS' }),
     url: wsUrlFlag({ summary: 'External gateway WebSocket URL (ws://host:port/); default: start one in-process on free ports.', helpGroup: 'TARGET' }),
     tokens: Flags.string({ summary: 'Tokens file instead of minting with --secret: JSON {"user:platform":"token"} or lines "user platform token".', helpGroup: 'TARGET' }),
+    api: Flags.string({
+      summary: "Provision a real OpenIM through its REST API before the load (admin token from --secret or --admin-token, users registered, server-issued tokens, groups created); needs --url.",
+      helpGroup: 'TARGET',
+    }),
+    'admin-user': Flags.string({ summary: 'With --api: the admin user --secret asks a token for (share.yml imAdminUserID).', default: 'imAdmin', helpGroup: 'TARGET' }),
     'gateway-metrics': Flags.string({ summary: "External gateway's Prometheus URL (http://host:port/metrics), sampled for its RSS.", helpGroup: 'TARGET' }),
     json: Flags.boolean({ summary: 'Print the JSON report (schemaVersion 1) on stdout instead of the summary (progress stays on stderr).', helpGroup: 'REPORT' }),
     out: Flags.string({ char: 'o', summary: 'Write the JSON report (schemaVersion 1) to FILE.', helpValue: '<file>', helpGroup: 'REPORT' }),
@@ -82,6 +90,7 @@ Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-
     'request-timeout': durationFlag({ summary: 'Per-request timeout.', default: 10_000, defaultHelp: async () => '10s', helpGroup: 'PACE' }),
     'loss-grace': durationFlag({ summary: 'A delivery is not owed to a connection that ended within this long after the send.', default: 1000, defaultHelp: async () => '1s', helpGroup: 'PACE' }),
     ...gatewayFlags,
+    'admin-token': Flags.string({ summary: "With --api: an OpenIM admin token to provision with instead of --secret. In-process: the admin stream's token.", helpGroup: 'TARGET' }),
   };
 
   async run(): Promise<void> {
@@ -121,6 +130,10 @@ Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-
       if (e instanceof TargetStartError) {
         const suggestions = /EADDRINUSE/.test(e.message) ? ['a port is taken: leave --port/--hub-port/--metrics-port/--admin-port unset for free ports'] : [];
         fail(this, 'MSGGW_START_FAILED', `could not start the in-process gateway: ${e.message}`, suggestions);
+      }
+      if (e instanceof ProvisionError) {
+        // Nothing was loaded: say which call failed and what the server answered.
+        fail(this, 'MSGGW_SIM_PROVISION', `${e.message}; no load was run`, e.call ? [provisionSuggestion(e.call, flags.api ?? '')] : []);
       }
       throw e;
     } finally {

@@ -33,6 +33,9 @@ export interface ServeFlagValues {
   group?: string[];
   /** Milliseconds. */
   'merge-interval'?: number;
+  'redis-volatile'?: boolean;
+  /** Milliseconds, whole seconds. */
+  'node-ttl'?: number;
   'webhook-url'?: string;
   'admin-port'?: number;
   'admin-token'?: string;
@@ -83,6 +86,12 @@ export function configFromFlags(f: ServeFlagValues): MsggwConfig {
     o.groups = groups;
   }
   if (f['merge-interval'] !== undefined) o.presence = { mergeIntervalMs: f['merge-interval'] };
+  if (f['node-ttl'] !== undefined) {
+    // Milliseconds (a duration flag); the TTL lives in Redis in whole seconds.
+    if (!(f['node-ttl'] >= 0) || f['node-ttl'] % 1000 !== 0) throw new Error(`--node-ttl ${f['node-ttl']}ms: expected whole seconds, e.g. 30s (0 = off)`);
+    o.presence = { ...o.presence, nodeTtlMs: f['node-ttl'] };
+  }
+  if (f['redis-volatile']) o.redisVolatile = true;
   if (f['webhook-url']) {
     const on = { enable: true, timeout: 5 };
     o.webhooks = { url: f['webhook-url'], afterUserOnline: on, afterUserOffline: on, afterUserKickOff: on };

@@ -1,6 +1,6 @@
 /** `chat`: single-chat pairs sending at a target rate; the reference messaging load. */
 import type { SimConn } from '../engine.js';
-import { forEachLimit, type Scenario, type ScenarioContext } from '../scenario.js';
+import { forEachLimit, numberedUsers, type Scenario, type ScenarioContext } from '../scenario.js';
 import { pace } from '../timing.js';
 import { MESSAGE_CHECKS, type PaceTarget } from '../checks.js';
 
@@ -18,6 +18,7 @@ export function chatScenario(p: ChatParams): Scenario {
   return {
     name: 'chat',
     params: { ...p },
+    userIDs: (prefix) => numberedUsers(prefix, p.users),
     trackMessages: true,
     defaultChecks: [...MESSAGE_CHECKS, 'kicks.unexpected==0'],
     paceTargets: (m) => [rateTarget(p.rate, p.durationMs, m)],

@@ -1,6 +1,6 @@
 /** `group`: one group, every member online, a few senders at a rate: fan-out. */
 import { SessionType } from '../../../src/protocol/conversation.js';
-import { forEachLimit, type Scenario } from '../scenario.js';
+import { forEachLimit, numberedUsers, type Scenario } from '../scenario.js';
 import { pace, sleep } from '../timing.js';
 import { MESSAGE_CHECKS } from '../checks.js';
 import { rateTarget } from './chat.js';
@@ -30,6 +30,7 @@ export function groupScenario(p: GroupParams): Scenario {
   return {
     name: 'group',
     params: { ...p },
+    userIDs: (prefix) => numberedUsers(prefix, p.members),
     trackMessages: true,
     defaultChecks: [...MESSAGE_CHECKS, 'kicks.unexpected==0'],
     paceTargets: (m) => [rateTarget(p.rate, p.durationMs, m)],

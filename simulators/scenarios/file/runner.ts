@@ -5,7 +5,7 @@
  * and the load window's signal stops the VUs still running.
  */
 import type { SimConn } from '../engine.js';
-import type { Scenario, ScenarioContext } from '../scenario.js';
+import { numberedUsers, type Scenario, type ScenarioContext } from '../scenario.js';
 import { pace, sleep } from '../timing.js';
 import { INTEGRITY_CHECKS } from '../checks.js';
 import type { FlowCounts, FlowsSection } from '../report.js';
@@ -36,6 +36,8 @@ export function fileScenario(doc: ScenarioFile, source: string, o: FileScenarioO
     trackMessages: usesMessages,
     // No kick check: VUs share the user pool, so two on one user and platform kick each other by policy.
     defaultChecks: ['flows.started>0', 'flows.failed==0', ...(sends ? ['messages.sent>0'] : []), ...(usesMessages ? INTEGRITY_CHECKS : [])],
+    userIDs: (prefix) => numberedUsers(prefix, doc.users),
+    extraPlatforms: [...new Set(doc.flows.flatMap((f) => f.steps.flatMap((st) => (st.kind === 'connect' && st.platformID !== undefined ? [st.platformID] : []))))],
     async run(ctx) {
       const { run, target } = ctx;
       for (const [name, members] of Object.entries(doc.groups)) {
