@@ -23,7 +23,7 @@ import type { FanoutResult, OpenResult, PresenceResult, RttResult, ChatResult, S
 import type { GatewayStats } from './server-gateway.js';
 import { machineInfo } from './lib/machine.js';
 import { canPin, freePort, hasCommand, spawnHelper, spawnNode, type NodeChild } from './lib/proc.js';
-import { hotFunctions } from './lib/profile.js';
+import { componentSplit, hotFunctions } from './lib/profile.js';
 import { markdown, type BenchResults, type Row } from './lib/report.js';
 import type { ProcStats } from './lib/server-stats.js';
 import { spread, type Spread } from './lib/stats.js';
@@ -787,6 +787,19 @@ async function fig10(): Promise<void> {
 
 // ---- profiling pass --------------------------------------------------------------------------
 
+/** Components of a handshake's cost, first match wins (see componentSplit). */
+const HANDSHAKE_COMPONENTS: [string, string[]][] = [
+  ['GC', ['(gc)']],
+  ['auth simulator (parseToken, JWT, token store)', ['simulators/services/auth', 'src/auth/', 'harness/']],
+  ['presence (status reporter, user simulator, online cache)', ['src/online/', 'simulators/services/user', 'src/redis/online']],
+  ['gRPC (grpc-js, HTTP/2, both ends)', ['@grpc/grpc-js', 'node:internal/http2', 'node:http2']],
+  ['Redis client (ioredis)', ['ioredis']],
+  ['ws upgrade and framing', ['node_modules/ws/']],
+  ['HTTP request parsing', ['node:_http_', 'node:http']],
+  ['gateway (handshake, registration, user map)', ['src/gateway/']],
+  ['sockets (net, TCP)', ['node:net', 'node:internal/stream_base', 'node:internal/streams']],
+];
+
 /**
  * Short re-runs of three gateway figures with the V8 profiler on during the measured window
  * only (not the connection set-up), summarised as the functions with the most self time.
@@ -794,7 +807,7 @@ async function fig10(): Promise<void> {
 async function profilePass(): Promise<void> {
   const dir = join(tmpdir(), `msggw-bench-prof-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  for (const scenario of (process.env.BENCH_PROFILE_ONLY ? [process.env.BENCH_PROFILE_ONLY] : ['fan-out gob+gzip', '2004 gob+gzip closed loop', `e2e chat ${CHAT_RATE / 1000}k msg/s`]) as string[]) {
+  for (const scenario of (process.env.BENCH_PROFILE_ONLY ? process.env.BENCH_PROFILE_ONLY.split(',') : ['fan-out gob+gzip', '2004 gob+gzip closed loop', `e2e chat ${CHAT_RATE / 1000}k msg/s`, 'handshakes']) as string[]) {
     const gateway = await startGateway();
     const load = startLoad();
     const file = join(dir, `${scenario.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`);
@@ -805,6 +818,20 @@ async function profilePass(): Promise<void> {
         await settle(gateway);
         await gateway.child.ipc.call('profileStart');
         await load.ipc.call('fanout', { sets: ['f'], target: 'gateway', hubs: [gateway.hub], pushes: FANOUT_PUSHES, concurrency: FANOUT_CONCURRENCY, contentBytes: FANOUT_CONTENT }, 90_000);
+      } else if (scenario === 'handshakes') {
+        await load.ipc.call('open', { set: 'w', urls: [gateway.ws], count: 500, userPrefix: 'phw_', mix: GOB_GZIP, concurrency: 64 }, 120_000);
+        await settle(gateway);
+        const c0 = (await gateway.stats()).cpuUs;
+        await gateway.child.ipc.call('profileStart');
+        const r = await load.ipc.call<OpenResult>('open', { set: 'h', urls: [gateway.ws], count: 3000, userPrefix: 'ph_', mix: GOB_GZIP, concurrency: 64 }, 120_000);
+        await settle(gateway);
+        const cpuUs = ((await gateway.stats()).cpuUs - c0) / Math.max(1, r.opened);
+        await gateway.child.ipc.call('profileStop', { file });
+        res.profiles[scenario] = hotFunctions(file, 15);
+        const split = componentSplit(file, HANDSHAKE_COMPONENTS);
+        raw('handshake split', { opened: r.opened, perSec: r.perSec, serverCpuUsPerHandshake: cpuUs, split });
+        res.notes.push(`handshake cost split (profile of 3000 handshakes, 64 in flight, until the server is idle again: ${cpuUs.toFixed(0)} µs of server CPU each): ${split.map((x) => `${x.component} ${x.pct.toFixed(1)}%`).join(', ')}`);
+        continue;
       } else if (scenario === '2004 gob+gzip closed loop') {
         await load.ipc.call('open', { set: 'r', urls: [gateway.ws], count: RTT_CONNS, userPrefix: 'pr_', mix: GOB_GZIP, concurrency: 32 });
         await load.ipc.call('rtt', { set: 'r', reqIdentifier: 2004, mode: 'closed', window: 4, durationMs: 500 });
