@@ -1,5 +1,9 @@
 import { Redis } from 'ioredis';
+import { randomInt } from 'node:crypto';
 import RedisMock from 'ioredis-mock';
+
+/** The embedded Redis every part of this process shares unless given another key. */
+export const PROCESS_MOCK_KEY = randomInt(20_000, 60_000);
 
 /** The Redis client type the rest of the code uses (ioredis-mock is API compatible). */
 export type RedisClient = Redis;
@@ -26,7 +30,7 @@ export function connectRedis(url: string | undefined, opts: { mockKey?: number; 
     });
     return client;
   }
-  return new RedisMock({ port: opts.mockKey ?? 6379 }) as unknown as Redis;
+  return new RedisMock({ port: opts.mockKey ?? PROCESS_MOCK_KEY }) as unknown as Redis;
 }
 
 /** Whether this client is the embedded mock (for messages to the user). */
