@@ -11,6 +11,7 @@
  * BENCH_NO_PROFILE=1 skips the profiling pass, BENCH_OUT=dir writes elsewhere than bench/,
  * BENCH_SERVER_ENV='K=V,K=V' adds environment to the server processes only (gateway and baseline
  * alike, e.g. WS_NO_BUFFER_UTIL=1 for an A/B of ws's native helpers),
+ * BENCH_GATEWAY_CONFIG='{json}' merges into every bench gateway's config,
  * BENCH_REPORT_ONLY=1 re-renders RESULTS.md from results.json (after editing analysis.md).
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -59,7 +60,12 @@ const MIXED = [
  * Gateway settings of the bench: upstream defaults, except that the load sends no heartbeats
  * (so the read deadline is raised) and the hub's push answers are not what is measured.
  */
-const GATEWAY_BASE: DeepPartial<MsggwConfig> = { readDeadlineMs: 600_000, websocketMaxConnNum: 100_000 };
+const GATEWAY_BASE: DeepPartial<MsggwConfig> = {
+  readDeadlineMs: 600_000,
+  websocketMaxConnNum: 100_000,
+  // BENCH_GATEWAY_CONFIG='{"inProcessRpc":false}': an A/B of a config switch in the same tree.
+  ...(process.env.BENCH_GATEWAY_CONFIG ? (JSON.parse(process.env.BENCH_GATEWAY_CONFIG) as DeepPartial<MsggwConfig>) : {}),
+};
 /** The bench's redis-server (pinned with the servers), when installed; else the embedded mock. */
 let redisUrl: string | undefined;
 

@@ -78,7 +78,7 @@ export class SimulatorStack {
   async start(): Promise<StackAddresses> {
     const { cfg, opts } = this;
     for (const [groupID, members] of Object.entries(cfg.groups)) await this.msgStore.setGroup(groupID, members);
-    this.hubs = new ServicePool(msgGatewayService, cfg.serviceNames.messageGateway, { discovery: opts.discovery });
+    this.hubs = new ServicePool(msgGatewayService, cfg.serviceNames.messageGateway, { discovery: opts.discovery }, undefined, { inProcess: cfg.inProcessRpc });
 
     const auth = authHandlers({ redis: this.redis, secret: cfg.secret, expireDays: cfg.tokenExpireDays, acceptUnseen: true });
     const msg = msgHandlers({ store: this.msgStore, log: opts.log, push: gatewayFanOut(this.hubs, opts.log) });

@@ -29,6 +29,7 @@ export const serveFlags = {
   push: Flags.string({ summary: 'Address of a real OpenIM push service.' }),
   simulators: Flags.boolean({ summary: 'Start the embedded auth/user/msg/push simulators.', default: true, allowNo: true }),
   gateway: Flags.boolean({ summary: 'Start the gateway (WebSocket server + hub). --no-gateway runs simulators only.', default: true, allowNo: true }),
+  'in-process-rpc': Flags.boolean({ summary: 'Call the simulators (and they the hub) in-process when they run in this process; --no-in-process-rpc keeps those calls on real gRPC over loopback.', default: true, allowNo: true }),
   group: Flags.string({ summary: 'A group the msg simulator knows: groupID=u1,u2,u3 (repeatable).', multiple: true }),
   'merge-interval': Flags.integer({ summary: 'Presence: ms between status batches to the user service (default 1000).' }),
   'webhook-url': Flags.string({ summary: 'Base URL of the webhook receiver; enables the user online/offline/kick callbacks.' }),
@@ -57,6 +58,7 @@ export interface ServeFlagValues {
   push?: string;
   simulators: boolean;
   gateway: boolean;
+  'in-process-rpc'?: boolean;
   group?: string[];
   'merge-interval'?: number;
   'webhook-url'?: string;
@@ -70,6 +72,7 @@ export function configFromFlags(f: ServeFlagValues): MsggwConfig {
   let cfg = defaultConfig();
   if (f.config) cfg = mergeConfig(cfg, loadOpenIMConfigFolder(f.config));
   const o: DeepPartial<MsggwConfig> = { listenIP: f.listen, simulators: f.simulators };
+  if (f['in-process-rpc'] === false) o.inProcessRpc = false;
   if (f.port !== undefined) o.wsPort = f.port;
   if (f['hub-port'] !== undefined) o.hubPort = f['hub-port'];
   if (f['metrics-port'] !== undefined) o.metricsPort = f['metrics-port'];
