@@ -1,9 +1,11 @@
 import { Command, Flags } from '@oclif/core';
-import { startBanner } from '../src/banner.js';
-import { configFromFlags, serveFlags } from '../src/config/serve-flags.js';
+import { startBanner } from './support/banner.js';
+import { configFromFlags } from '../src/config/from-flags.js';
+import { serveFlags } from './support/serve-flags.js';
 import { Harness } from '../harness/harness.js';
 import { parseWorkers, startWorkers, WorkersError, type WorkerCluster } from '../harness/workers.js';
 import type { MsggwConfig } from '../src/config/config.js';
+import { fail, failWith } from './support/errors.js';
 
 export default class Serve extends Command {
   static override summary = 'Run the gateway (WebSocket + hub gRPC) with embedded OpenIM service simulators.';
@@ -34,14 +36,14 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
     try {
       cfg = configFromFlags(flags);
     } catch (e) {
-      this.error((e as Error).message, { code: 'MSGGW_BAD_CONFIG', exit: 2 });
+      fail(this, 'MSGGW_BAD_CONFIG', (e as Error).message);
     }
     let workers = 1;
     try {
       workers = parseWorkers(flags.workers);
     } catch (e) {
       const we = e as WorkersError;
-      this.error(we.message, { code: we.code, suggestions: [we.suggestion], exit: 2 });
+      failWith(this, we.code, we.message, we.suggestion);
     }
     if (workers > 1) return this.runWorkers(cfg, workers, flags.json === true, flags.gateway);
     const node = new Harness(cfg, { gateway: flags.gateway, log: (l) => this.logToStderr(`[msggw] ${l}`) });
@@ -51,7 +53,7 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
       await node.close();
       const msg = (e as Error).message;
       const suggestions = /EADDRINUSE/.test(msg) ? ['another process holds the port: pick others with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port'] : [];
-      this.error(`could not start: ${msg}`, { code: 'MSGGW_START_FAILED', suggestions, exit: 1 });
+      fail(this, 'MSGGW_START_FAILED', `could not start: ${msg}`, suggestions);
     }
     const adminToken = node.admin?.server ? node.admin.token : undefined;
     this.log(flags.json ? JSON.stringify({ ready: true, ...node.addresses, ...(adminToken ? { adminToken } : {}) }) : startBanner(cfg, node.addresses));
@@ -72,12 +74,12 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
   }
 
   private async runWorkers(cfg: MsggwConfig, count: number, json: boolean, gateway: boolean): Promise<void> {
-    if (!gateway) this.error('--workers runs gateway processes: drop --no-gateway, or --workers', { code: 'MSGGW_WORKERS_FLAG', exit: 2 });
+    if (!gateway) fail(this, 'MSGGW_WORKERS_FLAG', '--workers runs gateway processes: drop --no-gateway, or --workers');
     let wc: WorkerCluster;
     try {
       wc = await startWorkers(cfg, count, { log: (l) => this.logToStderr(`[msggw] ${l}`) });
     } catch (e) {
-      if (e instanceof WorkersError) this.error(e.message, { code: e.code, suggestions: [e.suggestion], exit: 1 });
+      if (e instanceof WorkersError) failWith(this, e.code, e.message, e.suggestion);
       throw e;
     }
     const workers = [...wc.workers.values()].sort((a, b) => a.index - b.index).map((w) => ({ index: w.index, pid: w.pid, hub: w.addresses.hub, admin: w.addresses.admin }));

@@ -10,7 +10,7 @@ import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodeError, errs } from '../../src/protocol/errors.js';
 import { pb } from '../../src/protocol/pb.js';
-import { createClient, type RpcClient } from '../../src/rpc/client.js';
+import { createClient, type RpcClient } from '../../src/rpc/grpc-client.js';
 import type { RpcContext } from '../../src/rpc/context.js';
 import { localTarget } from '../../src/rpc/local.js';
 import { implement, listenGrpc, stopGrpc } from '../../src/rpc/server.js';
