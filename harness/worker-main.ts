@@ -1,6 +1,6 @@
 /**
  * Entry of one `msggw serve --workers N` worker process (forked by harness/workers.ts): a gateway
- * node (WebSocket server + hub, no simulators) from the spec in `MSGGW_WORKER`, on the shared
+ * node (WebSocket server + hub, no simulators) from the spec in `msggw_worker_spec`, on the shared
  * WebSocket port and its own hub port, with the primary's registry over IPC unless etcd is
  * configured. Reports ready (or failed) to the primary; stops on its `shutdown` message or SIGTERM.
  */
@@ -8,7 +8,7 @@ import { IpcDiscovery } from '../src/discovery/ipc.js';
 import { Harness } from './harness.js';
 import type { WorkerMessage, WorkerSpec } from './workers.js';
 
-const spec = JSON.parse(process.env.MSGGW_WORKER ?? '{}') as WorkerSpec;
+const spec = JSON.parse(process.env.msggw_worker_spec ?? '{}') as WorkerSpec;
 const send = (m: WorkerMessage): void => {
   process.send?.(m);
 };

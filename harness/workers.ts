@@ -51,7 +51,7 @@ export interface WorkerInfo {
   restarts: number;
 }
 
-/** What a worker gets in `MSGGW_WORKER` (JSON). */
+/** What a worker gets in `msggw_worker_spec` (JSON). */
 export interface WorkerSpec {
   index: number;
   cfg: MsggwConfig;
@@ -131,7 +131,7 @@ export class WorkerCluster {
   /** Forks worker `index` and resolves when it reports ready (rejects when it fails or exits first). */
   fork(index: number, restarts = 0): Promise<WorkerInfo> {
     const spec = this.specs[index]!;
-    const w = cluster.fork({ MSGGW_WORKER: JSON.stringify(spec) });
+    const w = cluster.fork({ msggw_worker_spec: JSON.stringify(spec) });
     if (this.hub) this.detach.set(w, this.hub.attach(w as unknown as IpcChannel));
     return new Promise((resolve, reject) => {
       let ready = false;
