@@ -30,6 +30,7 @@ export interface ServeFlagValues {
   'push-addr'?: string;
   simulators: boolean;
   gateway: boolean;
+  'in-process-rpc'?: boolean;
   group?: string[];
   /** Milliseconds. */
   'merge-interval'?: number;
@@ -50,6 +51,7 @@ export function configFromFlags(f: ServeFlagValues): MsggwConfig {
   let cfg = defaultConfig();
   if (f.config) cfg = mergeConfig(cfg, loadOpenIMConfigFolder(f.config));
   const o: DeepPartial<MsggwConfig> = { listenIP: f.listen, simulators: f.simulators };
+  if (f['in-process-rpc'] === false) o.inProcessRpc = false;
   if (f.port !== undefined) o.wsPort = f.port;
   if (f['hub-port'] !== undefined) o.hubPort = f['hub-port'];
   if (f['metrics-port'] !== undefined) o.metricsPort = f['metrics-port'];
