@@ -1,6 +1,8 @@
 import { Command, Flags } from '@oclif/core';
 import { startBanner } from '../src/banner.js';
-import { configFromFlags, serveFlags } from '../src/config/serve-flags.js';
+import { loadServeConfig, serveFlags } from '../src/config/serve-flags.js';
+import { BackendUnreachableError } from '../src/startup/backends.js';
+import { SimulatorConflictError } from '../src/discovery/guard.js';
 import { GatewayNode } from '../src/node.js';
 
 export default class Serve extends Command {
@@ -12,7 +14,9 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
     '<%= config.bin %> serve',
     '<%= config.bin %> serve --port 0 --hub-port 0 --json',
     '<%= config.bin %> serve --redis redis://127.0.0.1:6379 --discovery etcd://127.0.0.1:2379',
-    '<%= config.bin %> serve -c ./openim/config --no-simulators',
+    '<%= config.bin %> serve -c ./openim/config',
+    '<%= config.bin %> serve -c ./openim/config -i 1',
+    '<%= config.bin %> serve --discovery etcd://127.0.0.1:2379 --service-names v3.8 --simulators',
     '<%= config.bin %> serve --group team=u1,u2,u3 --multi-login-policy 4',
   ];
   static override flags = {
@@ -24,7 +28,9 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
     const { flags } = await this.parse(Serve);
     let cfg;
     try {
-      cfg = configFromFlags(flags);
+      const loaded = loadServeConfig(flags);
+      cfg = loaded.config;
+      for (const w of loaded.warnings) this.logToStderr(`[msggw] warning: ${w}`);
     } catch (e) {
       this.error((e as Error).message, { code: 'MSGGW_BAD_CONFIG', exit: 2 });
     }
@@ -34,6 +40,18 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
     } catch (e) {
       await node.close();
       const msg = (e as Error).message;
+      if (e instanceof BackendUnreachableError) this.error(msg, { code: e.code, suggestions: [e.suggestion], exit: 1 });
+      if (e instanceof SimulatorConflictError) {
+        this.error(msg, {
+          code: e.code,
+          suggestions: [
+            `leave the simulators off (drop --simulators) and let msggw use the registered ${e.serviceName}`,
+            'or give the simulators other names with --service-names, or use a separate etcd root (etcd://host:port/otherRoot)',
+            `if ${e.key} is left over from an earlier msggw, it expires within 30 s`,
+          ],
+          exit: 1,
+        });
+      }
       const suggestions = /EADDRINUSE/.test(msg) ? ['another process holds the port: pick others with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port'] : [];
       this.error(`could not start: ${msg}`, { code: 'MSGGW_START_FAILED', suggestions, exit: 1 });
     }

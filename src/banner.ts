@@ -1,6 +1,8 @@
 import { mintToken } from './auth/jwt.js';
 import type { MsggwConfig } from './config/config.js';
 import type { NodeAddresses } from './node.js';
+import { describeRedis } from './redis/connect.js';
+import { redisSettingsOf } from './startup/backends.js';
 
 /** What `serve` prints on start: what listens where, and a ready-to-paste way to connect. */
 export function startBanner(cfg: MsggwConfig, a: NodeAddresses): string {
@@ -15,7 +17,13 @@ export function startBanner(cfg: MsggwConfig, a: NodeAddresses): string {
   row('user', a.user, '(simulator)');
   row('msg', a.msg, '(simulator)');
   row('push', a.push, '(simulator)');
-  lines.push(`  redis      ${cfg.redisUrl ?? 'embedded (in-memory)'}   discovery ${cfg.discovery.kind}${cfg.discovery.kind === 'etcd' ? ` ${cfg.discovery.etcdAddrs.join(',')}` : ''}`);
+  const redis = redisSettingsOf(cfg);
+  lines.push(`  redis      ${redis ? describeRedis(redis) : 'embedded (in-memory)'}   discovery ${cfg.discovery.kind}${cfg.discovery.kind === 'etcd' ? ` ${cfg.discovery.etcdAddrs.join(',')}` : ''}`);
+  if (cfg.discovery.kind === 'etcd') {
+    const n = cfg.serviceNames;
+    lines.push(`  services   auth=${n.auth} user=${n.user} msg=${n.msg} push=${n.push} gateway=${n.messageGateway}`);
+    if (!cfg.simulators) lines.push('             (no simulators: the real OpenIM services must be registered under these names)');
+  }
   if (a.ws) {
     const token = mintToken(cfg.secret, 'u1', 5, 1);
     lines.push('', 'Try it (a Web client, JSON envelopes):');

@@ -18,6 +18,10 @@ import { startNodeAdmin, type NodeAdmin } from './admin/node-admin.js';
 import { PushDelivery } from './hub/push.js';
 import { platformName } from './protocol/platforms.js';
 import { connectRedis, type RedisClient } from './redis/connect.js';
+import { probeBackends, redisSettingsOf } from './startup/backends.js';
+import { assertNamesFree } from './discovery/guard.js';
+import { EtcdDiscovery } from './discovery/etcd.js';
+import { PROMETHEUS_TTL_SECONDS, prometheusDiscoveryKey, prometheusTarget } from './discovery/prometheus.js';
 import { ServicePool } from './rpc/pool.js';
 import { implement, type RpcObserver } from './rpc/server.js';
 import {
@@ -79,7 +83,7 @@ export class GatewayNode {
   delivery: PushDelivery | undefined;
   /** DelUserPushToken calls seen by the push simulator. */
   readonly pushCalls: DelPushTokenCall[] = [];
-  /** Redis of the simulators (ioredis-mock unless cfg.redisUrl). */
+  /** Redis of the simulators (ioredis-mock unless cfg.redisUrl or cfg.redis). */
   redis: RedisClient | undefined;
   msgStore: MsgStore | undefined;
   readonly discovery: Discovery;
@@ -121,6 +125,7 @@ export class GatewayNode {
 
   async start(): Promise<NodeAddresses> {
     const cfg = this.cfg;
+    await probeBackends(cfg, this.discovery);
     if (cfg.simulators) await this.startSimulators();
     if (this.opts.gateway !== false) await this.startGateway();
     if (this.gateway) {
@@ -158,7 +163,14 @@ export class GatewayNode {
 
   private async startSimulators(): Promise<void> {
     const cfg = this.cfg;
-    this.redis = connectRedis(cfg.redisUrl, { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis: ${e.message}`) });
+    // Checked before anything listens or registers, so a refusal leaves nothing behind.
+    await assertNamesFree(this.discovery, [
+      { role: 'auth', name: cfg.serviceNames.auth },
+      { role: 'user', name: cfg.serviceNames.user },
+      { role: 'msg', name: cfg.serviceNames.msg },
+      { role: 'push', name: cfg.serviceNames.push },
+    ]);
+    this.redis = connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis: ${e.message}`) });
     const store = (this.msgStore = new MsgStore(this.redis));
     for (const [groupID, members] of Object.entries(cfg.groups)) await store.setGroup(groupID, members);
     const hubs = this.pool<MsgGatewayMethods>(msgGatewayService, cfg.serviceNames.messageGateway, undefined);
@@ -202,7 +214,7 @@ export class GatewayNode {
     const user = this.pool<UserMethods>(userService, cfg.serviceNames.user, cfg.serviceAddrs.user);
     const subs = (this.subscriptions = new Subscriptions());
     const cache = (this.onlineCache = new OnlineCache({
-      createSubscriber: () => connectRedis(cfg.redisUrl, { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (online_change): ${e.message}`) }),
+      createSubscriber: () => connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (online_change): ${e.message}`) }),
       load: async (userIDs) => {
         const r = await (await user.pick()).getUserStatus({ userIDs }, internalContext());
         return new Map(r.statusList.map((st) => [st.userID, st.platformIDs]));
@@ -269,6 +281,11 @@ export class GatewayNode {
     if (cfg.metricsEnable) {
       this.metricsServer = await startMetricsServer(this.metrics.registry, { host: cfg.listenIP, port: cfg.metricsPort });
       this.addresses.metrics = `${cfg.listenIP}:${this.metricsServer.port}`;
+      if (cfg.autoSetPorts && this.discovery instanceof EtcdDiscovery) {
+        // As upstream's startrpc: an auto-assigned metrics port is only findable through etcd.
+        const key = prometheusDiscoveryKey(this.discovery.rootDirectory, cfg.serviceNames.messageGateway, cfg.instanceIndex);
+        this.unregister.push(await this.discovery.putWithLease(key, prometheusTarget(this.registerIP, this.metricsServer.port), PROMETHEUS_TTL_SECONDS));
+      }
     }
   }
 

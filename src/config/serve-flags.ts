@@ -1,22 +1,29 @@
 import { Flags } from '@oclif/core';
 import { defaultConfig, mergeConfig, type DeepPartial, type MsggwConfig } from './config.js';
-import { loadOpenIMConfigFolder } from './openim-folder.js';
-import { knownPolicies } from '../gateway/multi-login.js';
+import { loadOpenIMConfigFolder, type ConfigOrigins, type ServiceNameLayout } from './openim-folder.js';
+import { validateConfig } from './validate.js';
+import { parseServiceNames } from './service-names.js';
 import { parseDiscoveryFlag } from '../discovery/index.js';
+import { parseRedisUrl } from '../redis/connect.js';
 
 const d = defaultConfig();
 
 /**
  * The flags every command that starts a gateway shares (serve, sim, tui), so they behave alike.
- * Precedence: built-in defaults < OpenIM config folder (-c) < flags.
+ * Precedence: built-in defaults < OpenIM config folder (-c) < flags given on the command line
+ * (a flag's default never overrides the folder: flags that have one in the help text declare none
+ * to oclif, so an absent flag reads as undefined).
  */
 export const serveFlags = {
-  config: Flags.string({ char: 'c', summary: "OpenIM config folder (share.yml, redis.yml, openim-msggateway.yml, discovery.yml, webhooks.yml)." }),
-  listen: Flags.string({ summary: 'Address every server binds to.', default: d.listenIP }),
+  config: Flags.string({ char: 'c', summary: "OpenIM config folder (share.yml, redis.yml, openim-msggateway.yml, discovery.yml, webhooks.yml), v3.8.x or newer layout." }),
+  index: Flags.integer({ char: 'i', summary: "Instance index, as upstream's -i: take entry i of the folder's rpc.ports, prometheus.ports and longConnSvr.ports (default 0)." }),
+  listen: Flags.string({ summary: `Address every server binds to (default ${d.listenIP}, or listenIP from -c).` }),
   port: Flags.integer({ char: 'p', summary: `WebSocket port (default ${d.wsPort}; 0 = any free port).` }),
   'hub-port': Flags.integer({ summary: `Hub gRPC port, openim.msggateway.msgGateway (default ${d.hubPort}).` }),
   'metrics-port': Flags.integer({ summary: `Prometheus /metrics port (default ${d.metricsPort}).` }),
-  redis: Flags.string({ summary: 'Redis URL, e.g. redis://127.0.0.1:6379/0 (default: embedded in-memory Redis).' }),
+  redis: Flags.string({
+    summary: 'Redis: redis://[user[:pw]@]host:port[/db], redis+cluster://h:p,h:p or redis+sentinel://h:p,h:p/masterName[/db] (default: redis.yml from -c, else embedded in-memory Redis).',
+  }),
   discovery: Flags.string({ summary: "Discovery: 'standalone' (in-process, default) or 'etcd://host:port[,host:port]'." }),
   'register-ip': Flags.string({ summary: 'IP to register in discovery (default: listen address, or the first non-loopback IPv4 when listening on 0.0.0.0).' }),
   secret: Flags.string({ summary: `Token secret (share.yml secret; default ${d.secret}).` }),
@@ -27,7 +34,13 @@ export const serveFlags = {
   user: Flags.string({ summary: 'Address of a real OpenIM user service.' }),
   msg: Flags.string({ summary: 'Address of a real OpenIM msg service.' }),
   push: Flags.string({ summary: 'Address of a real OpenIM push service.' }),
-  simulators: Flags.boolean({ summary: 'Start the embedded auth/user/msg/push simulators.', default: true, allowNo: true }),
+  simulators: Flags.boolean({
+    summary: 'Start the embedded auth/user/msg/push simulators (default: on, but off with -c or etcd discovery, so nothing fake joins a real deployment).',
+    allowNo: true,
+  }),
+  'service-names': Flags.string({
+    summary: 'Registered service names: v3.8 (auth, msg, messageGateway ...), rpc-service (auth-rpc-service ...) and/or key=name pairs, e.g. "v3.8,msg=my-msg" (default: what -c names, else rpc-service).',
+  }),
   gateway: Flags.boolean({ summary: 'Start the gateway (WebSocket server + hub). --no-gateway runs simulators only.', default: true, allowNo: true }),
   group: Flags.string({ summary: 'A group the msg simulator knows: groupID=u1,u2,u3 (repeatable).', multiple: true }),
   'merge-interval': Flags.integer({ summary: 'Presence: ms between status batches to the user service (default 1000).' }),
@@ -40,7 +53,8 @@ export const serveFlags = {
 /** The parsed values of serveFlags. */
 export interface ServeFlagValues {
   config?: string;
-  listen: string;
+  index?: number;
+  listen?: string;
   port?: number;
   'hub-port'?: number;
   'metrics-port'?: number;
@@ -55,7 +69,8 @@ export interface ServeFlagValues {
   user?: string;
   msg?: string;
   push?: string;
-  simulators: boolean;
+  simulators?: boolean;
+  'service-names'?: string;
   gateway: boolean;
   group?: string[];
   'merge-interval'?: number;
@@ -65,24 +80,61 @@ export interface ServeFlagValues {
   'admin-stream'?: boolean;
 }
 
+/** A serve config and what the user should be told about it. */
+export interface ServeConfig {
+  config: MsggwConfig;
+  /** Each names its file and key (old layouts, missing secret ...). */
+  warnings: string[];
+  /** Which service-name layout the names came from. */
+  serviceNameLayout: ServiceNameLayout | '--service-names';
+}
+
 /** Builds the node config from defaults, an OpenIM config folder and flags; throws Error with a fix on bad input. */
 export function configFromFlags(f: ServeFlagValues): MsggwConfig {
+  return loadServeConfig(f).config;
+}
+
+/** As configFromFlags, with the folder's warnings. */
+export function loadServeConfig(f: ServeFlagValues): ServeConfig {
   let cfg = defaultConfig();
-  if (f.config) cfg = mergeConfig(cfg, loadOpenIMConfigFolder(f.config));
-  const o: DeepPartial<MsggwConfig> = { listenIP: f.listen, simulators: f.simulators };
-  if (f.port !== undefined) o.wsPort = f.port;
-  if (f['hub-port'] !== undefined) o.hubPort = f['hub-port'];
-  if (f['metrics-port'] !== undefined) o.metricsPort = f['metrics-port'];
-  if (f.redis) o.redisUrl = f.redis;
-  if (f.discovery) o.discovery = parseDiscoveryFlag(f.discovery);
-  if (f['register-ip']) o.registerIP = f['register-ip'];
-  if (f.secret) o.secret = f.secret;
-  if (f['multi-login-policy'] !== undefined) {
-    if (!knownPolicies.includes(f['multi-login-policy'])) throw new Error(`multi-login policy ${f['multi-login-policy']} is unknown: use 0, 1, 4 or 5`);
-    o.multiLogin = { policy: f['multi-login-policy'] };
+  const origins: ConfigOrigins = {};
+  let warnings: string[] = [];
+  let layout: ServeConfig['serviceNameLayout'] = 'none';
+  if (f.index !== undefined && !f.config) throw new Error('-i/--index picks entries of the port lists in an OpenIM config folder: pass -c <folder> too');
+  if (f.config) {
+    const folder = loadOpenIMConfigFolder(f.config, { index: f.index ?? 0 });
+    cfg = mergeConfig(cfg, folder.values);
+    // The folder's redis.yml replaces msggw's default, not merges into it.
+    if (folder.values.redis) cfg.redis = folder.values.redis as MsggwConfig['redis'];
+    Object.assign(origins, folder.origins);
+    warnings = folder.warnings;
+    layout = folder.serviceNameLayout;
   }
-  if (f['max-conn'] !== undefined) o.websocketMaxConnNum = f['max-conn'];
+  const o: DeepPartial<MsggwConfig> = {};
+  const flag = (path: string, name: string) => (origins[path] = `--${name}`);
+  if (f.listen !== undefined) {
+    o.listenIP = f.listen;
+    flag('listenIP', 'listen');
+  }
+  if (f.port !== undefined) (o.wsPort = f.port), flag('wsPort', 'port');
+  if (f['hub-port'] !== undefined) (o.hubPort = f['hub-port']), flag('hubPort', 'hub-port');
+  if (f['metrics-port'] !== undefined) (o.metricsPort = f['metrics-port']), flag('metricsPort', 'metrics-port');
+  if (f.redis) {
+    parseRedisUrl(f.redis);
+    o.redisUrl = f.redis;
+    flag('redis', 'redis');
+  }
+  if (f.discovery) (o.discovery = parseDiscoveryFlag(f.discovery)), flag('discovery', 'discovery');
+  if (f['register-ip']) (o.registerIP = f['register-ip']), flag('registerIP', 'register-ip');
+  if (f.secret) (o.secret = f.secret), flag('secret', 'secret');
+  if (f['multi-login-policy'] !== undefined) (o.multiLogin = { policy: f['multi-login-policy'] }), flag('multiLogin.policy', 'multi-login-policy');
+  if (f['max-conn'] !== undefined) (o.websocketMaxConnNum = f['max-conn']), flag('websocketMaxConnNum', 'max-conn');
   if (f.admin) o.adminUserIDs = f.admin.split(',').map((s) => s.trim()).filter(Boolean);
+  if (f['service-names'] !== undefined) {
+    o.serviceNames = parseServiceNames(f['service-names'], cfg.serviceNames);
+    layout = '--service-names';
+    for (const k of Object.keys(o.serviceNames)) flag(`serviceNames.${k}`, 'service-names');
+  }
   const addrs: Record<string, string> = {};
   for (const k of ['auth', 'user', 'msg', 'push'] as const) if (f[k]) addrs[k] = f[k]!;
   if (Object.keys(addrs).length > 0) o.serviceAddrs = addrs;
@@ -104,5 +156,10 @@ export function configFromFlags(f: ServeFlagValues): MsggwConfig {
   o.admin = { enable: f['admin-stream'] ?? true };
   if (f['admin-port'] !== undefined) o.admin.port = f['admin-port'];
   if (f['admin-token']) o.admin.token = f['admin-token'];
-  return mergeConfig(cfg, o);
+  const out = mergeConfig(cfg, o);
+  // Simulators register fake auth/user/msg/push services: never into a real deployment unless asked.
+  out.simulators = f.simulators ?? !(f.config || out.discovery.kind === 'etcd');
+  out.origins = origins;
+  validateConfig(out);
+  return { config: out, warnings, serviceNameLayout: layout };
 }
