@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { defaultConfig, mergeConfig, type DeepPartial, type MsggwConfig } from '../src/config/config.js';
-import { GatewayNode } from '../src/node.js';
+import { startHarness, type Harness } from '../harness/harness.js';
 import { writeHeapSnapshot } from 'node:v8';
 import { serveIpc } from './lib/ipc.js';
 import { procStats, type ProcStats } from './lib/server-stats.js';
@@ -33,7 +33,7 @@ export interface GatewayStats extends ProcStats {
   pendingFrames: number;
 }
 
-let node: GatewayNode | undefined;
+let node: Harness | undefined;
 let slowClosed = 0;
 let session: Session | undefined;
 
@@ -50,9 +50,8 @@ serveIpc({
   start: async (arg) => {
     const a = arg as GatewayStartArg;
     const cfg = mergeConfig(defaultConfig(), { wsPort: 0, hubPort: 0, metricsEnable: false, ...a.config });
-    node = new GatewayNode(cfg, { gateway: a.gateway !== false, log: (l) => process.stderr.write(`${l}\n`) });
-    await node.start();
-    node.gateway?.events.on((e) => {
+    node = await startHarness(cfg, { gateway: a.gateway !== false, log: (l) => process.stderr.write(`${l}\n`) });
+    node.node?.view().events.on((e) => {
       if (e.type === 'disconnect' && e.reason === 'websocket write buffer full') slowClosed++;
     });
     return node.addresses;
@@ -60,8 +59,9 @@ serveIpc({
   stats: async (arg): Promise<GatewayStats> => {
     const collect = (arg as { gc?: boolean } | null)?.gc === true;
     let pendingFrames = 0;
-    if (node?.gateway) for (const c of node.gateway.users.allClients()) pendingFrames += c.pending;
-    return { ...(await procStats(node?.gateway?.connCount ?? 0, collect)), push: node?.delivery ? { ...node.delivery.stats } : null, writes: { ...writeStats }, slowClosed, pendingFrames };
+    const view = node?.node?.view();
+    if (view) for (const c of view.registry.allClients()) pendingFrames += c.pending;
+    return { ...(await procStats(view?.counts().conns ?? 0, collect)), push: view ? { ...view.pushStats() } : null, writes: { ...writeStats }, slowClosed, pendingFrames };
   },
   // CPU profile of a measured window only (the --cpu-prof flag would include connection setup).
   profileStart: async () => {

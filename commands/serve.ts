@@ -3,7 +3,7 @@ import { startBanner } from '../src/banner.js';
 import { loadServeConfig, serveFlags } from '../src/config/serve-flags.js';
 import { BackendUnreachableError } from '../src/startup/backends.js';
 import { SimulatorConflictError } from '../src/discovery/guard.js';
-import { GatewayNode } from '../src/node.js';
+import { Harness } from '../harness/harness.js';
 
 export default class Serve extends Command {
   static override summary = 'Run the gateway (WebSocket + hub gRPC) with embedded OpenIM service simulators.';
@@ -34,7 +34,7 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
     } catch (e) {
       this.error((e as Error).message, { code: 'MSGGW_BAD_CONFIG', exit: 2 });
     }
-    const node = new GatewayNode(cfg, { gateway: flags.gateway, log: (l) => this.logToStderr(`[msggw] ${l}`) });
+    const node = new Harness(cfg, { gateway: flags.gateway, log: (l) => this.logToStderr(`[msggw] ${l}`) });
     try {
       await node.start();
     } catch (e) {

@@ -1,5 +1,6 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { writeFileSync } from 'node:fs';
+import { startSimTarget } from '../harness/sim-target.js';
 import { serveFlags } from '../src/config/serve-flags.js';
 import {
   formatSummary,
@@ -96,7 +97,7 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
     process.once('SIGTERM', onSignal);
     let result;
     try {
-      result = await runSim({ ...options, signal: stop.signal, progress: flags.quiet ? undefined : { isTTY: process.stderr.isTTY === true, write: (s) => process.stderr.write(s) } });
+      result = await runSim({ ...options, inProcess: startSimTarget, signal: stop.signal, progress: flags.quiet ? undefined : { isTTY: process.stderr.isTTY === true, write: (s) => process.stderr.write(s) } });
     } catch (e) {
       if (e instanceof TargetStartError) {
         const suggestions = /EADDRINUSE/.test(e.message) ? ['a port is taken: leave --port/--hub-port/--metrics-port unset for free ports'] : [];

@@ -1,7 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { LocalAdminSource, RemoteAdminSource, type AdminSource } from '../src/admin/client.js';
 import { configFromFlags, serveFlags } from '../src/config/serve-flags.js';
-import { GatewayNode } from '../src/node.js';
+import { Harness } from '../harness/harness.js';
 import { TuiStore } from '../simulators/tui/store.js';
 
 export default class Tui extends Command {
@@ -29,7 +29,7 @@ hub and drop connections; press ? inside for the list.`;
     }
     const store = new TuiStore();
     let source: AdminSource;
-    let node: GatewayNode | undefined;
+    let node: Harness | undefined;
     let cfg;
     try {
       cfg = configFromFlags(flags);
@@ -53,7 +53,7 @@ hub and drop connections; press ? inside for the list.`;
       }
       source = remote;
     } else {
-      node = new GatewayNode(cfg, { gateway: flags.gateway, log: (l) => store.log(l) });
+      node = new Harness(cfg, { gateway: flags.gateway, log: (l) => store.log(l) });
       try {
         await node.start();
       } catch (e) {

@@ -1,11 +1,11 @@
 import { mintToken } from './auth/jwt.js';
 import type { MsggwConfig } from './config/config.js';
-import type { NodeAddresses } from './node.js';
+import type { NodeAddresses } from './node-view.js';
 import { describeRedis } from './redis/connect.js';
 import { redisSettingsOf } from './startup/backends.js';
 
 /** What `serve` prints on start: what listens where, and a ready-to-paste way to connect. */
-export function startBanner(cfg: MsggwConfig, a: NodeAddresses): string {
+export function startBanner(cfg: MsggwConfig, a: NodeAddresses & { auth?: string; user?: string; msg?: string; push?: string }): string {
   const lines: string[] = ['msggw is up'];
   const row = (name: string, v: string | undefined, note = '') => {
     if (v) lines.push(`  ${name.padEnd(10)} ${v}${note ? `  ${note}` : ''}`);

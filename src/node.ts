@@ -1,5 +1,4 @@
-import { randomInt } from 'node:crypto';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { Server } from '@grpc/grpc-js';
 import type { MsggwConfig } from './config/config.js';
 import type { Discovery } from './discovery/discovery.js';
 import { createDiscovery, detectRegisterIP } from './discovery/index.js';
@@ -17,13 +16,12 @@ import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import { startNodeAdmin, type NodeAdmin } from './admin/node-admin.js';
 import { PushDelivery } from './hub/push.js';
 import { platformName } from './protocol/platforms.js';
-import { connectRedis, type RedisClient } from './redis/connect.js';
-import { probeBackends, redisSettingsOf } from './startup/backends.js';
-import { assertNamesFree } from './discovery/guard.js';
+import { connectRedis, PROCESS_MOCK_KEY } from './redis/connect.js';
+import { redisSettingsOf } from './startup/backends.js';
 import { EtcdDiscovery } from './discovery/etcd.js';
 import { PROMETHEUS_TTL_SECONDS, prometheusDiscoveryKey, prometheusTarget } from './discovery/prometheus.js';
 import { ServicePool } from './rpc/pool.js';
-import { implement, type RpcObserver } from './rpc/server.js';
+import { implement, listenGrpc, stopGrpc, type RpcObserver } from './rpc/server.js';
 import {
   authService,
   msgGatewayService,
@@ -38,32 +36,12 @@ import {
   type GrpcService,
   type Methods,
 } from './rpc/services.js';
-import { authHandlers } from '../simulators/services/auth.js';
-import { MsgStore } from '../simulators/services/msg-store.js';
-import { msgHandlers } from '../simulators/services/msg.js';
-import { pushHandlers, type DelPushTokenCall } from '../simulators/services/push.js';
-import { userHandlers } from '../simulators/services/user.js';
+import type { NodeAddresses, NodeView } from './node-view.js';
 
-/** The embedded Redis all nodes of this process share unless told otherwise. */
-const PROCESS_MOCK_KEY = randomInt(20_000, 60_000);
-
-/** Where everything a node started listens. Absent entries were not started. */
-export interface NodeAddresses {
-  ws?: string;
-  hub?: string;
-  metrics?: string;
-  /** The admin event stream (`host:port`), when enabled. */
-  admin?: string;
-  auth?: string;
-  user?: string;
-  msg?: string;
-  push?: string;
-}
+export type { NodeAddresses, NodeView } from './node-view.js';
 
 export interface NodeOptions {
-  /** Run the gateway (WebSocket server + hub). Default true. */
-  gateway?: boolean;
-  /** Share a registry with other nodes in this process (tests, multi-node harness). */
+  /** Share a registry with other nodes and the simulators in this process; the caller closes it. */
   discovery?: Discovery;
   /**
    * Which embedded (ioredis-mock) Redis to use: nodes of one process with the same key share one
@@ -73,36 +51,38 @@ export interface NodeOptions {
   log?: (line: string) => void;
 }
 
+/** The parts a started node is made of; they exist together or not at all. */
+interface Parts {
+  gateway: WsGateway;
+  delivery: PushDelivery;
+  reporter: StatusReporter;
+  onlineCache: OnlineCache;
+  subscriptions: Subscriptions;
+  webhooks: Webhooks | undefined;
+}
+
 /**
- * The composition root: builds one msggw node from config (gateway, hub, and unless told
- * otherwise the auth/user/msg/push simulators) and tears it down in a known order.
+ * One gateway node from config: the WebSocket gateway, its hub (msgGateway gRPC), presence and
+ * metrics, wired to the OpenIM services it finds through discovery (or cfg.serviceAddrs). It
+ * knows nothing of the simulators: harness/ composes it with them. start()/close(); read it
+ * through view().
  */
 export class GatewayNode {
-  readonly addresses: NodeAddresses = {};
-  gateway: WsGateway | undefined;
-  delivery: PushDelivery | undefined;
-  /** DelUserPushToken calls seen by the push simulator. */
-  readonly pushCalls: DelPushTokenCall[] = [];
-  /** Redis of the simulators (ioredis-mock unless cfg.redisUrl or cfg.redis). */
-  redis: RedisClient | undefined;
-  msgStore: MsgStore | undefined;
-  readonly discovery: Discovery;
+  private readonly addrs: NodeAddresses = {};
+  private readonly discovery: Discovery;
   private readonly ownsDiscovery: boolean;
   private readonly grpcServers: Server[] = [];
   private readonly pools: { close(): void }[] = [];
-  private readonly unregister: (() => Promise<void>)[] = [];
   private readonly rpcObservers: RpcObserver[] = [];
   private closing: Promise<void> | undefined;
   private unregisterHub: (() => Promise<void>) | undefined;
+  private unregisterPrometheus: (() => Promise<void>) | undefined;
   /** Prometheus series of this node (its own registry). */
-  readonly metrics = new GatewayMetrics();
+  private readonly metrics = new GatewayMetrics();
   private metricsServer: MetricsServer | undefined;
-  reporter: StatusReporter | undefined;
-  onlineCache: OnlineCache | undefined;
-  subscriptions: Subscriptions | undefined;
-  webhooks: Webhooks | undefined;
-  /** The admin event stream (feed, and its server when cfg.admin.enable). */
-  admin: NodeAdmin | undefined;
+  private parts: Parts | undefined;
+  private adminStream: NodeAdmin | undefined;
+  private nodeView: NodeView | undefined;
   private readonly mockKey: number;
   /** The host other processes reach this node's gRPC servers at. */
   private readonly registerIP: string;
@@ -118,21 +98,51 @@ export class GatewayNode {
     this.rpcObservers.push(this.metrics.rpcObserver());
   }
 
-  /** Adds an observer of every RPC served or made (metrics). Call before start(). */
+  /** Adds an observer of every RPC served or made (metrics, the admin feed). Call before start(). */
   observeRpc(o: RpcObserver): void {
     this.rpcObservers.push(o);
   }
 
-  async start(): Promise<NodeAddresses> {
-    const cfg = this.cfg;
-    await probeBackends(cfg, this.discovery);
-    if (cfg.simulators) await this.startSimulators();
-    if (this.opts.gateway !== false) await this.startGateway();
-    if (this.gateway) {
-      this.admin = await startNodeAdmin(this, this.opts.log);
-      this.addresses.admin = this.admin.address;
-    }
-    return this.addresses;
+  /** The admin event stream (its feed, and its server when cfg.admin.enable), once started. */
+  get admin(): NodeAdmin | undefined {
+    return this.adminStream;
+  }
+
+  /** Starts the gateway, hub, presence, metrics and admin stream; resolves with their addresses. */
+  async start(): Promise<Readonly<NodeAddresses>> {
+    await this.startGateway();
+    this.adminStream = await startNodeAdmin(this.view(), { kickPlatform: (u, p) => this.requireParts().gateway.kickPlatform(u, p) }, (o) => this.observeRpc(o), this.opts.log);
+    this.addrs.admin = this.adminStream.address;
+    return this.addrs;
+  }
+
+  /** Sends the presence changes waiting for the next merge interval now (tests, orderly hand-over). */
+  flushPresence(): Promise<void> {
+    return this.requireParts().reporter.flush();
+  }
+
+  /** The node seen from outside, read-only. Throws before start(). */
+  view(): NodeView {
+    if (this.nodeView) return this.nodeView;
+    const { gateway, delivery, onlineCache, subscriptions } = this.requireParts();
+    const metrics = this.metrics;
+    this.nodeView = {
+      cfg: this.cfg,
+      addresses: this.addrs,
+      counts: () => ({ users: gateway.users.userCount, conns: gateway.users.connCount }),
+      registry: gateway.users,
+      subscriptions,
+      presence: onlineCache,
+      events: gateway.events,
+      pushStats: () => delivery.stats,
+      metricTotals: () => metrics.totals(),
+    };
+    return this.nodeView;
+  }
+
+  private requireParts(): Parts {
+    if (!this.parts) throw new Error('the gateway node is not started');
+    return this.parts;
   }
 
   private observer: RpcObserver = (e) => {
@@ -145,65 +155,6 @@ export class GatewayNode {
     return p;
   }
 
-  private async serveGrpc(port: number, add: (s: Server) => void): Promise<string> {
-    const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
-    add(server);
-    const bound = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${this.cfg.listenIP}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    this.grpcServers.push(server);
-    return `${this.registerIP}:${bound}`;
-  }
-
-  private async register(serviceName: string, addr: string): Promise<() => Promise<void>> {
-    const off = await this.discovery.register(serviceName, addr);
-    this.unregister.push(off);
-    return off;
-  }
-
-  private async startSimulators(): Promise<void> {
-    const cfg = this.cfg;
-    // Checked before anything listens or registers, so a refusal leaves nothing behind.
-    await assertNamesFree(this.discovery, [
-      { role: 'auth', name: cfg.serviceNames.auth },
-      { role: 'user', name: cfg.serviceNames.user },
-      { role: 'msg', name: cfg.serviceNames.msg },
-      { role: 'push', name: cfg.serviceNames.push },
-    ]);
-    this.redis = connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis: ${e.message}`) });
-    const store = (this.msgStore = new MsgStore(this.redis));
-    for (const [groupID, members] of Object.entries(cfg.groups)) await store.setGroup(groupID, members);
-    const hubs = this.pool<MsgGatewayMethods>(msgGatewayService, cfg.serviceNames.messageGateway, undefined);
-
-    const auth = authHandlers({ redis: this.redis, secret: cfg.secret, expireDays: cfg.tokenExpireDays, acceptUnseen: true });
-    this.addresses.auth = await this.serveGrpc(cfg.simulatorPorts.auth, (s) => s.addService(authService.definition, implement<AuthMethods>(authService, auth, this.observer)));
-    const user = userHandlers(this.redis);
-    this.addresses.user = await this.serveGrpc(cfg.simulatorPorts.user, (s) => s.addService(userService.definition, implement<UserMethods>(userService, user, this.observer)));
-    const msg = msgHandlers({
-      store,
-      log: this.opts.log,
-      // Every gateway node delivers to its own connections, as upstream's push service does.
-      push: async (msgData, userIDs, ctx) => {
-        const nodes = await hubs.all();
-        await Promise.all(
-          nodes.map((hub) =>
-            hub.SuperGroupOnlineBatchPushOneMsg({ msgData, pushToUserIDs: userIDs }, ctx, { timeoutMs: 10_000 }).catch((e: unknown) => {
-              this.opts.log?.(`push to gateway ${hub.address} failed: ${(e as Error).message}`);
-            }),
-          ),
-        );
-      },
-    });
-    this.addresses.msg = await this.serveGrpc(cfg.simulatorPorts.msg, (s) => s.addService(msgService.definition, implement<MsgMethods>(msgService, msg, this.observer)));
-    const push = pushHandlers(this.pushCalls);
-    this.addresses.push = await this.serveGrpc(cfg.simulatorPorts.push, (s) => s.addService(pushService.definition, implement<PushMsgServiceMethods>(pushService, push, this.observer)));
-
-    await this.register(cfg.serviceNames.auth, this.addresses.auth);
-    await this.register(cfg.serviceNames.user, this.addresses.user);
-    await this.register(cfg.serviceNames.msg, this.addresses.msg);
-    await this.register(cfg.serviceNames.push, this.addresses.push);
-  }
-
   private async startGateway(): Promise<void> {
     const cfg = this.cfg;
     const auth = this.pool<AuthMethods>(authService, cfg.serviceNames.auth, cfg.serviceAddrs.auth);
@@ -212,8 +163,9 @@ export class GatewayNode {
     const peers = this.pool<MsgGatewayMethods>(msgGatewayService, cfg.serviceNames.messageGateway, undefined);
 
     const user = this.pool<UserMethods>(userService, cfg.serviceNames.user, cfg.serviceAddrs.user);
-    const subs = (this.subscriptions = new Subscriptions());
-    const cache = (this.onlineCache = new OnlineCache({
+    const subs = new Subscriptions();
+    let gatewayRef: WsGateway | undefined;
+    const cache = new OnlineCache({
       createSubscriber: () => connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (online_change): ${e.message}`) }),
       load: async (userIDs) => {
         const r = await (await user.pick()).getUserStatus({ userIDs }, internalContext());
@@ -221,15 +173,15 @@ export class GatewayNode {
       },
       onChange: (userID, platformIDs) => {
         const told = subs.notify(userID, platformIDs);
-        if (this.gateway?.events.active) this.gateway.events.emit({ type: 'presence', at: Date.now(), userID, platformIDs, subscribers: told });
+        if (gatewayRef?.events.active) gatewayRef.events.emit({ type: 'presence', at: Date.now(), userID, platformIDs, subscribers: told });
       },
       slots: cfg.onlineCache.slots,
       slotSize: cfg.onlineCache.slotSize,
       expireMs: cfg.onlineCache.expireMs,
-    }));
+    });
     await cache.start();
     const dispatch = createDispatcher({ msg, push, subscribe: (client, data) => subs.handle2005(client, data, cache) });
-    const gateway = (this.gateway = new WsGateway({
+    const gateway = new WsGateway({
       listenIP: cfg.listenIP,
       port: cfg.wsPort,
       maxConnNum: cfg.websocketMaxConnNum,
@@ -254,9 +206,10 @@ export class GatewayNode {
       onRegistered: (client) => void this.checkOtherNodes(client, peers),
       onUnregistered: (client) => subs.removeClient(client),
       counters: { frameIn: (id) => this.metrics.countFrameIn(id), frameOut: (n) => this.metrics.countFrameOut(n) },
-    }));
+    });
+    gatewayRef = gateway;
     this.metrics.attachGateway(gateway.events, () => ({ users: gateway.users.userCount, conns: gateway.users.connCount }));
-    const reporter = (this.reporter = new StatusReporter({
+    const reporter = new StatusReporter({
       send: async (batch) => {
         await (await user.pick()).setUserOnlineStatus({ status: batch }, internalContext());
       },
@@ -267,33 +220,39 @@ export class GatewayNode {
       batchSize: cfg.presence.batchSize,
       mergeIntervalMs: cfg.presence.mergeIntervalMs,
       renewIntervalMs: cfg.presence.renewIntervalMs,
-    }));
+    });
     gateway.users.onChange = (change) => reporter.report(change);
     reporter.start();
-    this.wireWebhooks(gateway);
+    const webhooks = this.wireWebhooks(gateway);
+    const delivery = new PushDelivery(gateway.users, 16_384, (code) => this.metrics.countPushResult(code), gateway.events);
+    // Every part exists before the first await that can fail, so close() can stop them all.
+    this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks };
     const wsPort = await gateway.start();
-    this.addresses.ws = `ws://${cfg.listenIP}:${wsPort}/`;
+    this.addrs.ws = `ws://${cfg.listenIP}:${wsPort}/`;
 
-    this.delivery = new PushDelivery(gateway.users, 16_384, (code) => this.metrics.countPushResult(code), gateway.events);
-    const hub = hubHandlers({ gateway, delivery: this.delivery, adminUserIDs: cfg.adminUserIDs });
-    this.addresses.hub = await this.serveGrpc(cfg.hubPort, (s) => s.addService(msgGatewayService.definition, implement<MsgGatewayMethods>(msgGatewayService, hub, this.observer)));
-    this.unregisterHub = await this.register(cfg.serviceNames.messageGateway, this.addresses.hub);
+    const hub = hubHandlers({ gateway, delivery, adminUserIDs: cfg.adminUserIDs });
+    const { server, port } = await listenGrpc(cfg.listenIP, cfg.hubPort, (s) =>
+      s.addService(msgGatewayService.definition, implement<MsgGatewayMethods>(msgGatewayService, hub, this.observer)),
+    );
+    this.grpcServers.push(server);
+    this.addrs.hub = `${this.registerIP}:${port}`;
+    this.unregisterHub = await this.discovery.register(cfg.serviceNames.messageGateway, this.addrs.hub);
     if (cfg.metricsEnable) {
       this.metricsServer = await startMetricsServer(this.metrics.registry, { host: cfg.listenIP, port: cfg.metricsPort });
-      this.addresses.metrics = `${cfg.listenIP}:${this.metricsServer.port}`;
+      this.addrs.metrics = `${cfg.listenIP}:${this.metricsServer.port}`;
       if (cfg.autoSetPorts && this.discovery instanceof EtcdDiscovery) {
         // As upstream's startrpc: an auto-assigned metrics port is only findable through etcd.
         const key = prometheusDiscoveryKey(this.discovery.rootDirectory, cfg.serviceNames.messageGateway, cfg.instanceIndex);
-        this.unregister.push(await this.discovery.putWithLease(key, prometheusTarget(this.registerIP, this.metricsServer.port), PROMETHEUS_TTL_SECONDS));
+        this.unregisterPrometheus = await this.discovery.putWithLease(key, prometheusTarget(this.registerIP, this.metricsServer.port), PROMETHEUS_TTL_SECONDS);
       }
     }
   }
 
   /** afterUserOnline/Offline/KickOff callbacks from the gateway's events, when configured. */
-  private wireWebhooks(gateway: WsGateway): void {
+  private wireWebhooks(gateway: WsGateway): Webhooks | undefined {
     const w = this.cfg.webhooks;
-    if (!w.url || !(w.afterUserOnline.enable || w.afterUserOffline.enable || w.afterUserKickOff.enable)) return;
-    const hooks = (this.webhooks = new Webhooks({ ...w, queueSize: w.queueSize }));
+    if (!w.url || !(w.afterUserOnline.enable || w.afterUserOffline.enable || w.afterUserKickOff.enable)) return undefined;
+    const hooks = new Webhooks({ ...w, queueSize: w.queueSize });
     gateway.events.on((e) => {
       if (e.type === 'connect') {
         const c = gateway.users.getAll(e.userID).find((x) => x.connID === e.connID);
@@ -304,12 +263,13 @@ export class GatewayNode {
         hooks.afterUserKickOff({ userID: e.userID, platformID: e.platformID });
       }
     });
+    return hooks;
   }
 
   /** Upstream's cross-node multi-login: every OTHER gateway applies the policy too (3 calls at a time). */
   private async checkOtherNodes(client: Client, peers: ServicePool<MsgGatewayMethods>): Promise<void> {
     if (this.cfg.multiLogin.policy === 0) return;
-    const others = (await peers.all()).filter((p) => p.address !== this.addresses.hub);
+    const others = (await peers.all()).filter((p) => p.address !== this.addrs.hub);
     const ctx = { operationID: client.operationID, opUserID: client.userID, platform: platformName(client.platformID), connID: client.connID };
     for (let i = 0; i < others.length; i += 3) {
       await Promise.all(
@@ -323,8 +283,8 @@ export class GatewayNode {
   }
 
   /**
-   * Stops in a known order: leave discovery, stop accepting, close connections, stop gRPC,
-   * close clients and Redis. Idempotent.
+   * Stops in a known order: leave discovery, stop accepting, close connections, report them
+   * offline, stop gRPC, close clients. Idempotent. The services it reports to must still run.
    */
   close(): Promise<void> {
     if (!this.closing) this.closing = this.doClose();
@@ -335,32 +295,17 @@ export class GatewayNode {
     // Leave discovery as a gateway first so no new pushes arrive; the services it reports to
     // (user, for the final offline batch) stay registered until the gateway is done.
     await this.unregisterHub?.().catch(() => undefined);
-    await this.admin?.close();
+    await this.unregisterPrometheus?.().catch(() => undefined);
+    await this.adminStream?.close();
     await this.metricsServer?.close();
-    await this.gateway?.close();
+    const p = this.parts;
+    await p?.gateway.close();
     // Every connection just went offline: report it before the user service goes away.
-    await this.reporter?.close({ reportOffline: true });
-    await this.onlineCache?.close();
-    await this.webhooks?.close({ drainMs: 1000 });
-    for (const u of this.unregister) await u().catch(() => undefined);
-    await Promise.all(
-      this.grpcServers.map(
-        (s) =>
-          new Promise<void>((r) => {
-            // In-flight calls get a moment to finish; then the server is stopped regardless.
-            const t = setTimeout(() => {
-              s.forceShutdown();
-              r();
-            }, 2000);
-            s.tryShutdown(() => {
-              clearTimeout(t);
-              r();
-            });
-          }),
-      ),
-    );
-    for (const p of this.pools) p.close();
-    if (this.redis) this.redis.disconnect();
+    await p?.reporter.close({ reportOffline: true });
+    await p?.onlineCache.close();
+    await p?.webhooks?.close({ drainMs: 1000 });
+    await Promise.all(this.grpcServers.map((s) => stopGrpc(s)));
+    for (const pool of this.pools) pool.close();
     if (this.ownsDiscovery) await this.discovery.close();
   }
 }

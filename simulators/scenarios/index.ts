@@ -13,7 +13,7 @@ export { Progress, type ProgressSink } from './progress.js';
 export { buildReport, formatSummary, REPORT_SCHEMA_VERSION, withThresholds, type ReportInputs, type SimReport } from './report.js';
 export { DEFAULT_PLATFORMS, runSim, TargetStartError, type SimOptions, type SimResult } from './run.js';
 export { forEachLimit, type Scenario, type ScenarioContext } from './scenario.js';
-export { scrapeRssMB, startTarget, type Target, type TargetSpec } from './target.js';
+export { scrapeRssMB, startTarget, type InProcessSpec, type InProcessStarter, type Target, type TargetSpec } from './target.js';
 export { evaluateThresholds, parseThreshold, ThresholdError, type Threshold, type ThresholdOp, type ThresholdResult } from './thresholds.js';
 export { pace, sleep, waitUntil, type PaceOptions } from './timing.js';
 export { fileTokens, parseTokens, secretTokens, TokenFileError, type TokenSource } from './tokens.js';

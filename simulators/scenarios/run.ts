@@ -10,7 +10,7 @@ import { SimMetrics } from './metrics.js';
 import { Progress, type ProgressSink } from './progress.js';
 import { buildReport, withThresholds, type SimReport } from './report.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
-import { scrapeRssMB, startTarget, type Target, type TargetSpec } from './target.js';
+import { scrapeRssMB, startTarget, type InProcessStarter, type Target, type TargetSpec } from './target.js';
 import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.js';
 import type { TokenSource } from './tokens.js';
 import { Rng, type Weighted } from './units.js';
@@ -27,6 +27,8 @@ export const DEFAULT_PLATFORMS: readonly Weighted<number>[] = [
 export interface SimOptions {
   scenario: Scenario;
   target: TargetSpec;
+  /** Starts an in-process target (harness/ `startSimTarget`); needed unless the target is external. */
+  inProcess?: InProcessStarter;
   tokens: TokenSource;
   /** Load window (`--duration`) handed to the scenario. */
   loadMs: number;
@@ -51,7 +53,7 @@ export interface SimOptions {
   progress?: ProgressSink;
   /** Ctrl-C: stops the run early (a report is still made). */
   signal?: AbortSignal;
-  /** Called with the target once it is up (tests reach the in-process node through it). */
+  /** Called with the target once it is up (tests see where it runs). */
   onTarget?: (t: Target) => void;
 }
 
@@ -75,7 +77,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   const drainMs = o.drainMs ?? 5000;
   let target: Target;
   try {
-    target = await startTarget(o.target);
+    target = await startTarget(o.target, o.inProcess);
   } catch (e) {
     throw new TargetStartError((e as Error).message);
   }

@@ -1,10 +1,10 @@
 /**
  * The gateway a run talks to: one the sim starts in this process (the default, on free ports,
- * so `msggw sim chat` needs nothing else running), or an external one given by `--url`.
+ * so `msggw sim chat` needs nothing else running), or an external one given by `--url`. The
+ * in-process one is started by an {@link InProcessStarter} the caller passes in (harness/ has
+ * it): the simulators never compose a gateway node themselves.
  */
-import { randomInt } from 'node:crypto';
 import type { MsggwConfig } from '../../src/config/config.js';
-import { GatewayNode } from '../../src/node.js';
 
 /** How to reach (or make) the gateway. */
 export type TargetSpec =
@@ -23,8 +23,6 @@ export interface Target {
   readonly url: string;
   /** Prometheus endpoint of the gateway, when known. */
   readonly metricsUrl: string | undefined;
-  /** The in-process node (tests and group set-up use it). */
-  readonly node: GatewayNode | undefined;
   /** The gateway's multi-login policy when the sim knows it (in-process). */
   readonly policy: number | undefined;
   /** Makes a group known to the msg service; false when the sim cannot (external gateway). */
@@ -33,41 +31,26 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** Starts (in-process) or describes (external) the target. */
-export async function startTarget(spec: TargetSpec): Promise<Target> {
+/** The in-process half of a {@link TargetSpec}. */
+export type InProcessSpec = Extract<TargetSpec, { kind: 'in-process' }>;
+
+/** Starts a gateway with its simulators in this process and describes it as a target. */
+export type InProcessStarter = (spec: InProcessSpec) => Promise<Target>;
+
+/** Starts (in-process, through `inProcess`) or describes (external) the target. */
+export async function startTarget(spec: TargetSpec, inProcess?: InProcessStarter): Promise<Target> {
   if (spec.kind === 'external') {
     return {
       kind: 'external',
       url: spec.url,
       metricsUrl: spec.metricsUrl,
-      node: undefined,
       policy: undefined,
       defineGroup: async () => false,
       close: async () => undefined,
     };
   }
-  const node = new GatewayNode(spec.config, { log: spec.log, redisMockKey: spec.redisMockKey ?? randomInt(100_000, 2 ** 31) });
-  try {
-    await node.start();
-  } catch (e) {
-    await node.close();
-    throw e;
-  }
-  let closing: Promise<void> | undefined;
-  return {
-    kind: 'in-process',
-    url: node.addresses.ws!,
-    // Same process: the sim's own RSS already covers the node.
-    metricsUrl: undefined,
-    node,
-    policy: spec.config.multiLogin.policy,
-    defineGroup: async (groupID, members) => {
-      if (!node.msgStore) return false;
-      await node.msgStore.setGroup(groupID, members);
-      return true;
-    },
-    close: () => (closing ??= node.close()),
-  };
+  if (!inProcess) throw new Error('no in-process gateway starter given: pass one (harness/ has it) or target an external gateway with --url');
+  return inProcess(spec);
 }
 
 /** Reads `process_resident_memory_bytes` (MB) from a Prometheus endpoint; undefined when unreachable. */

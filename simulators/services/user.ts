@@ -1,6 +1,6 @@
 import type { RpcHandlers } from '../../src/rpc/server.js';
 import type { UserMethods } from '../../src/rpc/services.js';
-import { OnlineStore } from './online-store.js';
+import { OnlineStore } from '../../src/redis/online.js';
 import type { RedisClient } from '../../src/redis/connect.js';
 
 /**

@@ -1,10 +1,10 @@
 import type { Client } from '../gateway/client.js';
 import type { GatewayEvent } from '../gateway/events.js';
-import type { Subscriptions } from '../gateway/subscriptions.js';
-import type { WsGateway } from '../gateway/ws-server.js';
-import type { PushDelivery } from '../hub/push.js';
+import type { PushStats } from '../hub/push.js';
+import type { NodeControls, RegistryView, SubscriptionsView } from '../node-view.js';
 import { ReqIdentifier } from '../protocol/identifiers.js';
 import type { RpcObserver } from '../rpc/server.js';
+import type { Signal } from '../util/signal.js';
 import type { AdminCommand, AdminEvent, AdminMessage, AdminResult, ConnInfo, CounterTotals, NodeInfo, Watcher } from './schema.js';
 import { ADMIN_PROTOCOL_VERSION } from './schema.js';
 
@@ -13,9 +13,13 @@ export type AdminListener = (message: AdminMessage) => void;
 
 /** What the feed reads from a node. */
 export interface AdminFeedSource {
-  gateway: WsGateway;
-  subscriptions?: Subscriptions;
-  delivery?: PushDelivery;
+  /** The gateway's events (the feed listens only while someone watches). */
+  events: Pick<Signal<GatewayEvent>, 'on'>;
+  registry: RegistryView;
+  /** The kick command goes through here. */
+  controls: NodeControls;
+  subscriptions?: SubscriptionsView;
+  pushStats?: () => Readonly<PushStats>;
   /** Counters kept elsewhere (the metrics registry): frames, kicks, handshake failures... */
   readTotals?: () => Promise<Partial<CounterTotals>>;
   info: () => NodeInfo;
@@ -79,10 +83,9 @@ export class AdminFeed {
 
   /** Runs one command; `from` gets a fresh snapshot for `snapshot`. */
   command(c: AdminCommand, from?: AdminListener): AdminResult {
-    const gw = this.src.gateway;
     switch (c.cmd) {
       case 'kick': {
-        const count = gw.kickPlatform(c.userID, c.platformID);
+        const count = this.src.controls.kickPlatform(c.userID, c.platformID);
         return { type: 'result', id: c.id, ok: true, count };
       }
       case 'terminate': {
@@ -112,7 +115,7 @@ export class AdminFeed {
 
   private attach(): void {
     if (this.offEvents) return;
-    this.offEvents = this.src.gateway.events.on(this.onGatewayEvent);
+    this.offEvents = this.src.events.on(this.onGatewayEvent);
     this.timer = setInterval(this.tick, this.src.tickMs ?? 1000);
     this.timer.unref();
   }
@@ -138,11 +141,11 @@ export class AdminFeed {
   }
 
   private snapshotTo(listener: AdminListener): void {
-    const gw = this.src.gateway;
-    const total = gw.users.connCount;
+    const registry = this.src.registry;
+    const total = registry.connCount;
     let chunk: ConnInfo[] = [];
     const at = Date.now();
-    for (const c of gw.users.allClients()) {
+    for (const c of registry.allClients()) {
       chunk.push(connInfo(c));
       if (chunk.length === SNAPSHOT_CHUNK) {
         this.safe(listener, { type: 'snapshot', at, conns: chunk, total, done: false });
@@ -153,14 +156,14 @@ export class AdminFeed {
   }
 
   private findClient(userID: string, connID: string): Client | undefined {
-    for (const c of this.src.gateway.users.getAll(userID)) if (c.connID === connID) return c;
+    for (const c of this.src.registry.getAll(userID)) if (c.connID === connID) return c;
     return undefined;
   }
 
   /** O(1) with the user, else a scan: a rare admin command, never a hot path. */
   private findByConnID(connID: string, userID?: string): Client | undefined {
     if (userID !== undefined) return this.findClient(userID, connID);
-    for (const c of this.src.gateway.users.allClients()) if (c.connID === connID) return c;
+    for (const c of this.src.registry.allClients()) if (c.connID === connID) return c;
     return undefined;
   }
 
@@ -218,10 +221,10 @@ export class AdminFeed {
 
   /** `withQueues`: report (and remember) queue depth changes; a baseline for one subscriber must not consume them. */
   private async buildCounters(withQueues: boolean): Promise<AdminMessage> {
-    const gw = this.src.gateway;
+    const registry = this.src.registry;
     const queues: [string, number][] = [];
     if (withQueues) {
-      for (const c of gw.users.allClients()) {
+      for (const c of registry.allClients()) {
         const d = c.queueDepth;
         const prev = this.depths.get(c.connID) ?? 0;
         if (d === prev) continue;
@@ -231,7 +234,7 @@ export class AdminFeed {
       }
     }
     const ext = (await this.src.readTotals?.()) ?? {};
-    const stats = this.src.delivery?.stats;
+    const stats = this.src.pushStats?.();
     const totals: CounterTotals = {
       framesIn: ext.framesIn ?? 0,
       framesOut: ext.framesOut ?? 0,
@@ -245,8 +248,8 @@ export class AdminFeed {
     return {
       type: 'counters',
       at: Date.now(),
-      users: gw.users.userCount,
-      conns: gw.users.connCount,
+      users: registry.userCount,
+      conns: registry.connCount,
       subscriptions: this.src.subscriptions?.subscriptionCount ?? 0,
       totals,
       queues,

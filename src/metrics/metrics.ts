@@ -27,6 +27,23 @@ function reqLabel(id: number): string {
   return KNOWN_REQ_IDENTIFIERS.has(id) ? String(id) : 'other';
 }
 
+/** Totals of the event counters since start. */
+export interface MetricTotals {
+  framesIn: number;
+  framesOut: number;
+  /** Per-connection push results by OpenIM result code. */
+  pushResults: Record<string, number>;
+  handshakeFailures: number;
+  kicks: number;
+  disconnects: number;
+}
+
+async function total<L extends string>(c: Counter<L>): Promise<number> {
+  let n = 0;
+  for (const v of (await c.get()).values) n += v.value;
+  return n;
+}
+
 /**
  * The gateway's Prometheus series, all in one injected registry (never prom-client's global one,
  * so several nodes in one process, and tests, stay apart). Upstream's names are kept where
@@ -141,6 +158,20 @@ export class GatewayMetrics {
    */
   rpcObserver(registerName?: string): RpcObserver {
     return (e) => this.rpcCount.inc({ name: registerName ?? e.name, path: e.path, code: String(e.code) });
+  }
+
+  /** Cumulative totals of the event counters, summed over their labels (the admin stream's counters). */
+  async totals(): Promise<MetricTotals> {
+    const pushResults: Record<string, number> = {};
+    for (const v of (await this.pushResults.get()).values) pushResults[String(v.labels.code)] = v.value;
+    return {
+      framesIn: await total(this.framesIn),
+      framesOut: await total(this.framesOut),
+      pushResults,
+      handshakeFailures: await total(this.handshakeFailures),
+      kicks: await total(this.kicks),
+      disconnects: await total(this.disconnects),
+    };
   }
 
   /** One decoded frame from a client. */

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/connect.js';
 import { redisKeys } from '../redis/keys.js';
-import { parseOnlineChange } from '../../simulators/services/online-store.js';
+import { parseOnlineChange } from '../redis/online.js';
 
 /** How an {@link OnlineCache} is built. */
 export interface OnlineCacheOptions {

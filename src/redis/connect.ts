@@ -1,5 +1,9 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { randomInt } from 'node:crypto';
 import RedisMock from 'ioredis-mock';
+
+/** The embedded Redis every part of this process shares unless given another key. */
+export const PROCESS_MOCK_KEY = randomInt(20_000, 60_000);
 
 /**
  * The Redis client type the rest of the code uses: a single server or sentinel-managed master
@@ -104,7 +108,7 @@ export interface ConnectRedisOptions {
  * and pub/sub, like clients of one server.
  */
 export function connectRedis(target: RedisSettings | string | undefined, opts: ConnectRedisOptions = {}): RedisClient {
-  if (target === undefined) return new RedisMock({ port: opts.mockKey ?? 6379 }) as unknown as Redis;
+  if (target === undefined) return new RedisMock({ port: opts.mockKey ?? PROCESS_MOCK_KEY }) as unknown as Redis;
   const s = typeof target === 'string' ? parseRedisUrl(target) : target;
   const common: RedisOptions = {
     // Keep retrying forever with a capped backoff: a Redis restart must not kill the gateway.

@@ -1,4 +1,4 @@
-import { status as GrpcStatus, type Metadata, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status as GrpcStatus, type Metadata, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Init } from '../protocol/pb-types.js';
 import { type RpcContext, metadataToContext } from './context.js';
 import type { GrpcService, Methods } from './services.js';
@@ -73,4 +73,34 @@ export function implement<M extends Methods<M>>(
     };
   }
   return impl;
+}
+
+/** Largest request a msggw gRPC server accepts (a batch push of a big group). */
+const MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Starts a gRPC server on `host:port` (0 = any free port) with the services `add` registers.
+ * Resolves with the server and the port it bound.
+ */
+export async function listenGrpc(host: string, port: number, add: (s: Server) => void): Promise<{ server: Server; port: number }> {
+  const server = new Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES });
+  add(server);
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return { server, port: bound };
+}
+
+/** Stops a gRPC server: in-flight calls get `graceMs` to finish, then it is stopped regardless. */
+export function stopGrpc(server: Server, graceMs = 2000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
 }

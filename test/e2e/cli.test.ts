@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyToken } from '../../src/auth/jwt.js';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import { runCli, startServe } from '../helpers/cli.js';
 import { connectOk, startNode } from '../helpers/gateway.js';
 
@@ -42,7 +42,7 @@ describe('the msggw CLI', () => {
   });
 
   describe('client', () => {
-    let node: GatewayNode;
+    let node: Harness;
     beforeAll(async () => {
       node = await startNode();
     });

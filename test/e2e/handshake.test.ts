@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/auth/jwt.js';
 import { redisKeys } from '../../src/redis/keys.js';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import { connectOk, connectRaw, connectURLRaw, RawClient, startNode, type HttpRefusal } from '../helpers/gateway.js';
 
 function refused(r: RawClient | HttpRefusal): HttpRefusal {
@@ -13,7 +13,7 @@ function refused(r: RawClient | HttpRefusal): HttpRefusal {
 }
 
 describe('handshake (PROTOCOL.md section 2) against a real node', () => {
-  let node: GatewayNode;
+  let node: Harness;
   beforeAll(async () => {
     node = await startNode();
   });
@@ -60,7 +60,7 @@ describe('handshake (PROTOCOL.md section 2) against a real node', () => {
 
   it('refuses a kicked token with 1506 and a token of another user or platform with 1502', async () => {
     const token = mintToken(node.cfg.secret, 'h2', 5, 1);
-    await node.redis!.hset(redisKeys.tokenStatus('h2', 'Web'), token, '2');
+    await node.stack!.redis.hset(redisKeys.tokenStatus('h2', 'Web'), token, '2');
     expect(refused(await connectRaw(node, { user: 'h2', platform: 5, token })).body.errCode).toBe(1506);
     const other = mintToken(node.cfg.secret, 'h3', 5, 1);
     const r = refused(await connectRaw(node, { user: 'h4', platform: 5, token: other }));
@@ -99,7 +99,7 @@ describe('handshake (PROTOCOL.md section 2) against a real node', () => {
 
   it('remembers X-Forwarded-For in the remote address and makes an md5 connID', async () => {
     const c = await connectOk(node, { user: 'h8', platform: 5, headers: { 'X-Forwarded-For': '203.0.113.9' } });
-    const [client] = node.gateway!.users.getAll('h8');
+    const [client] = node.view().registry.getAll('h8');
     expect(client!.remoteAddr).toMatch(/^127\.0\.0\.1:\d+_203\.0\.113\.9$/);
     expect(client!.connID).toMatch(/^[0-9a-f]{32}$/);
     c.close();
@@ -107,7 +107,7 @@ describe('handshake (PROTOCOL.md section 2) against a real node', () => {
 
   it('takes compression from the header too', async () => {
     const c = await connectOk(node, { user: 'h9', platform: 5, gzip: true, headers: { compression: 'gzip' }, query: { compression: null } });
-    expect(node.gateway!.users.getAll('h9')[0]!.gzip).toBe(true);
+    expect(node.view().registry.getAll('h9')[0]!.gzip).toBe(true);
     expect((await c.request(2004, null)).errCode).toBe(0);
     c.close();
   });

@@ -4,13 +4,13 @@ import { pb } from '../../src/protocol/pb.js';
 import { StandaloneDiscovery } from '../../src/discovery/standalone.js';
 import { createClient, type RpcClient } from '../../src/rpc/client.js';
 import { msgGatewayService, type MsgGatewayMethods } from '../../src/rpc/services.js';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import { connectOk, eventually, startNode } from '../helpers/gateway.js';
 
 const admin = { operationID: 'op-admin', opUserID: 'imAdmin' };
 
 describe('hub: openim.msggateway.msgGateway over real gRPC', () => {
-  let node: GatewayNode;
+  let node: Harness;
   let hub: RpcClient<MsgGatewayMethods>;
   beforeAll(async () => {
     node = await startNode({ multiLogin: { policy: 0 } });
@@ -69,10 +69,10 @@ describe('hub: openim.msggateway.msgGateway over real gRPC', () => {
   it('encodes each pushed frame once per (codec, gzip) variant, identical to per-connection encoding', async () => {
     const users = ['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8'];
     const clients = await Promise.all(users.map((u, i) => connectOk(node, { user: u, platform: 5, sdkType: i % 2 ? 'js' : 'go', gzip: i % 4 >= 2 })));
-    const before = node.delivery!.stats.encodes;
+    const before = node.view().pushStats().encodes;
     const msgData = { sendID: 'x', recvID: 'v1', sessionType: 1, contentType: 101, seq: 3 };
     await hub.SuperGroupOnlineBatchPushOneMsg({ msgData, pushToUserIDs: users }, admin);
-    expect(node.delivery!.stats.encodes - before).toBe(4);
+    expect(node.view().pushStats().encodes - before).toBe(4);
     for (const c of clients) {
       const f = await c.waitFor((x) => x.reqIdentifier === 2001);
       expect(pb.sdkws.PushMessages.decode(f.data!).msgs['si_v1_x']!.Msgs[0]!.seq).toBe(3);
@@ -84,7 +84,7 @@ describe('hub: openim.msggateway.msgGateway over real gRPC', () => {
     const a = await connectOk(node, { user: 'kk', platform: 1 });
     const b = await connectOk(node, { user: 'kk', platform: 3 });
     const seen: string[] = [];
-    const off = node.gateway!.events.on((e) => {
+    const off = node.view().events.on((e) => {
       if ((e.type === 'kick' || e.type === 'disconnect') && e.userID === 'kk') seen.push(e.type === 'disconnect' ? `disconnect:${e.reason}:${e.detail}` : `kick:${e.cause}`);
     });
     await hub.KickUserOffline({ platformID: 1, kickUserIDList: ['kk'] }, admin);
@@ -92,7 +92,7 @@ describe('hub: openim.msggateway.msgGateway over real gRPC', () => {
     expect(seen).toEqual(['kick:hub', 'disconnect:kicked:kicked through the hub (KickUserOffline)']);
     await a.waitFor((f) => f.reqIdentifier === 2002);
     await a.closed;
-    await eventually(() => node.gateway!.users.platforms('kk').join() === '3', 2000, 'kick');
+    await eventually(() => node.view().registry.platforms('kk').join() === '3', 2000, 'kick');
     expect(b.isOpen).toBe(true);
     b.close();
   });
@@ -107,10 +107,10 @@ describe('hub: openim.msggateway.msgGateway over real gRPC', () => {
       const big = Buffer.alloc(48_000, 7);
       let pushes = 0;
       const deadline = Date.now() + 20_000;
-      while (slowNode.gateway!.users.getAll('slow').length > 0 && pushes < 3000 && Date.now() < deadline) {
+      while (slowNode.view().registry.getAll('slow').length > 0 && pushes < 3000 && Date.now() < deadline) {
         await slowHub.SuperGroupOnlineBatchPushOneMsg({ msgData: { sendID: 'x', recvID: 'y', sessionType: 1, seq: ++pushes, content: big }, pushToUserIDs: ['slow', 'fast'] }, admin);
       }
-      expect(slowNode.gateway!.users.getAll('slow')).toHaveLength(0);
+      expect(slowNode.view().registry.getAll('slow')).toHaveLength(0);
       await eventually(() => fast.frames.filter((f) => f.reqIdentifier === 2001).length === pushes, 10_000, 'fast got every push');
       expect(fast.isOpen).toBe(true);
       fast.close();

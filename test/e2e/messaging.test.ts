@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pb } from '../../src/protocol/pb.js';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import { connectOk, eventually, startNode, type RawClient } from '../helpers/gateway.js';
 
 const variants = [
@@ -15,7 +15,7 @@ function text(content: string) {
 }
 
 describe.each(variants)('messaging end to end ($sdkType, gzip=$gzip)', ({ sdkType, gzip }) => {
-  let node: GatewayNode;
+  let node: Harness;
   const tag = `${sdkType}${gzip ? 'z' : ''}`;
   const A = `alice-${tag}`;
   const B = `bob-${tag}`;
@@ -91,7 +91,7 @@ describe.each(variants)('messaging end to end ($sdkType, gzip=$gzip)', ({ sdkTyp
     expect(pb.msg.GetConversationsHasReadAndMaxSeqResp.decode(get(1006)).seqs[conv]!.maxSeq).toBe(2);
     expect(pb.msg.GetLastMessageResp.decode(get(1007)).msgs[conv]!.contentType).toBe(1601);
     expect(c.frames.find((f) => f.reqIdentifier === 2004)!.data).toBeNull();
-    expect(node.gateway!.users.getAll(me)[0]!.background).toBe(true);
+    expect(node.view().registry.getAll(me)[0]!.background).toBe(true);
 
     // A bad payload is an error reply, and the connection stays open.
     const bad = await c.request(1001, Buffer.from([0xff, 0xff, 0xff]));
@@ -105,13 +105,13 @@ describe.each(variants)('messaging end to end ($sdkType, gzip=$gzip)', ({ sdkTyp
     const r = await c.request(2003, pb.push.DelUserPushTokenReq.encode({ userID: me, platformID: 2 }));
     expect(r.errCode).toBe(0);
     await c.closed;
-    await eventually(() => node.gateway!.users.getAll(me).length === 0, 2000, 'unregister');
-    expect(node.pushCalls.some((p) => p.userID === me && p.platformID === 2)).toBe(true);
+    await eventually(() => node.view().registry.getAll(me).length === 0, 2000, 'unregister');
+    expect(node.stack!.pushCalls.some((p) => p.userID === me && p.platformID === 2)).toBe(true);
   });
 
   it('delivers group messages to every member', async () => {
     const g = `grp-${tag}`;
-    await node.msgStore!.setGroup(g, [`g1-${tag}`, `g2-${tag}`, `g3-${tag}`]);
+    await node.stack!.msgStore.setGroup(g, [`g1-${tag}`, `g2-${tag}`, `g3-${tag}`]);
     const members = await Promise.all([`g1-${tag}`, `g2-${tag}`, `g3-${tag}`].map((u) => connect(u, 5)));
     const r = await members[0]!.request(1003, pb.sdkws.MsgData.encode({ sendID: `g1-${tag}`, groupID: g, sessionType: 3, contentType: 101, content: text('all') }));
     expect(r.errCode).toBe(0);
@@ -123,7 +123,7 @@ describe.each(variants)('messaging end to end ($sdkType, gzip=$gzip)', ({ sdkTyp
 });
 
 describe('close rules: only the offending connection goes', () => {
-  let node: GatewayNode;
+  let node: Harness;
   beforeAll(async () => {
     node = await startNode({ maxFrameBytes: 4096 });
   });
@@ -136,7 +136,7 @@ describe('close rules: only the offending connection goes', () => {
     const c = await connectOk(node, { user, platform: 5, ...opts });
     offend(c);
     const { code } = await c.closed;
-    await eventually(() => node.gateway!.users.getAll(user).length === 0, 2000, 'unregister');
+    await eventually(() => node.view().registry.getAll(user).length === 0, 2000, 'unregister');
     expect((await bystander.request(2004, null)).errCode).toBe(0);
     bystander.close();
     return code;
@@ -210,9 +210,9 @@ describe('read deadline and Web heartbeat', () => {
       // ws answers pings with pongs automatically, which keeps the Web client alive.
       (silent.ws as unknown as { _socket: { pause(): void } })._socket.pause();
       await silent.closed.then(() => undefined, () => undefined);
-      await eventually(() => node.gateway!.users.getAll('s').length === 0, 3000, 'silent conn closed');
+      await eventually(() => node.view().registry.getAll('s').length === 0, 3000, 'silent conn closed');
       expect(pings).toBeGreaterThan(0);
-      expect(node.gateway!.users.getAll('w').length).toBe(1);
+      expect(node.view().registry.getAll('w').length).toBe(1);
       web.close();
     } finally {
       await node.close();

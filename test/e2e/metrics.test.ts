@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pb } from '../../src/protocol/pb.js';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import { connectOk, connectRaw, eventually, startNode } from '../helpers/gateway.js';
 
 /** Reads one sample value from Prometheus text exposition. */
@@ -20,7 +20,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe('/metrics of a live node after traffic', () => {
-  let node: GatewayNode;
+  let node: Harness;
   beforeAll(async () => {
     node = await startNode();
   });

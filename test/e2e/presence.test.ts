@@ -2,12 +2,12 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../src/redis/keys.js';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import { connectOk, eventually, startNode } from '../helpers/gateway.js';
 import { subscribeAndWatch } from '../helpers/presence-flows.js';
 
 describe('presence on the embedded Redis', () => {
-  let node: GatewayNode;
+  let node: Harness;
   beforeAll(async () => {
     node = await startNode({ presence: { mergeIntervalMs: 20 } });
   });
@@ -21,23 +21,23 @@ describe('presence on the embedded Redis', () => {
 
   it('keeps ONLINE:<user> in Redis and forgets a closed connection\'s subscriptions', async () => {
     const c = await connectOk(node, { user: 'zset', platform: 2 });
-    await eventually(async () => (await node.redis!.zrange(redisKeys.online('zset'), 0, -1)).join() === '2', 3000, 'ONLINE key');
-    const ttl = await node.redis!.ttl(redisKeys.online('zset'));
+    await eventually(async () => (await node.stack!.redis.zrange(redisKeys.online('zset'), 0, -1)).join() === '2', 3000, 'ONLINE key');
+    const ttl = await node.stack!.redis.ttl(redisKeys.online('zset'));
     expect(ttl).toBeGreaterThan(1700);
     const s = await connectOk(node, { user: 'subber', platform: 5 });
     await s.request(2005, (await import('../../src/protocol/pb.js')).pb.sdkws.SubUserOnlineStatus.encode({ subscribeUserID: ['zset', 'other'] }));
-    expect(node.subscriptions!.subscribers('zset').size).toBe(1);
+    expect(node.view().subscriptions.subscribers('zset').size).toBe(1);
     s.close();
-    await eventually(() => node.subscriptions!.subscribers('zset').size === 0, 3000, 'subscriptions dropped on close');
+    await eventually(() => node.view().subscriptions.subscribers('zset').size === 0, 3000, 'subscriptions dropped on close');
     c.close();
   });
 
   it('reports every local user offline on shutdown', async () => {
     const n2 = await startNode({ presence: { mergeIntervalMs: 5000 } }, { redisMockKey: 4242 });
     const c = await connectOk(n2, { user: 'bye', platform: 3 });
-    await n2.reporter!.flush();
-    await eventually(async () => (await n2.redis!.zrange(redisKeys.online('bye'), 0, -1)).length === 1, 3000, 'online');
-    const redis = n2.redis!;
+    await n2.node!.flushPresence();
+    await eventually(async () => (await n2.stack!.redis.zrange(redisKeys.online('bye'), 0, -1)).length === 1, 3000, 'online');
+    const redis = n2.stack!.redis;
     c.ws.on('error', () => undefined);
     const probe = redis.duplicate();
     await n2.close();

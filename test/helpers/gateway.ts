@@ -5,14 +5,12 @@ import type { Discovery } from '../../src/discovery/discovery.js';
 import { getCodec } from '../../src/protocol/codecs.js';
 import { makeReq, type Resp } from '../../src/protocol/envelope.js';
 import { gunzipFrame, gzipFrame } from '../../src/protocol/gzip.js';
-import { GatewayNode } from '../../src/node.js';
+import { startHarness, type Harness } from '../../harness/harness.js';
 
-/** Starts a full node (gateway, hub, simulators) on free loopback ports. */
-export async function startNode(over: DeepPartial<MsggwConfig> = {}, opts: { discovery?: Discovery; redisMockKey?: number } = {}): Promise<GatewayNode> {
+/** Starts a full node (gateway, hub, simulators) on free loopback ports, through the harness. */
+export function startNode(over: DeepPartial<MsggwConfig> = {}, opts: { discovery?: Discovery; redisMockKey?: number } = {}): Promise<Harness> {
   const cfg = mergeConfig(defaultConfig(), { wsPort: 0, hubPort: 0, metricsPort: 0, ...over });
-  const node = new GatewayNode(cfg, opts);
-  await node.start();
-  return node;
+  return startHarness(cfg, opts);
 }
 
 export interface RawOpts {
@@ -117,7 +115,7 @@ export class RawClient {
 }
 
 /** Builds the connect URL for a user. */
-export function connectURL(node: GatewayNode, o: RawOpts): string {
+export function connectURL(node: Harness, o: RawOpts): string {
   const token = o.token ?? mintToken(o.secret ?? node.cfg.secret, o.user, o.platform, 1, Math.floor(Date.now() / 1000) - Math.floor(Math.random() * 1000));
   const q = new URLSearchParams({
     sendID: o.user,
@@ -137,7 +135,7 @@ export function connectURL(node: GatewayNode, o: RawOpts): string {
 }
 
 /** Connects; resolves with an open client or the HTTP refusal. */
-export function connectRaw(node: GatewayNode, o: RawOpts): Promise<RawClient | HttpRefusal> {
+export function connectRaw(node: Harness, o: RawOpts): Promise<RawClient | HttpRefusal> {
   return connectURLRaw(connectURL(node, o), o);
 }
 
@@ -162,7 +160,7 @@ export function connectURLRaw(url: string, o: RawOpts): Promise<RawClient | Http
 }
 
 /** Connects and insists on success. */
-export async function connectOk(node: GatewayNode, o: RawOpts): Promise<RawClient> {
+export async function connectOk(node: Harness, o: RawOpts): Promise<RawClient> {
   const r = await connectRaw(node, o);
   if (!(r instanceof RawClient)) throw new Error(`handshake refused: ${JSON.stringify(r.body)}`);
   return r;

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { pb } from '../../src/protocol/pb.js';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import { connectOk, type RawClient } from './gateway.js';
 
 /** The platform lists carried by the 2005 pushes a client received about `userID`, in order. */
@@ -26,7 +26,7 @@ export async function expectPresence(c: RawClient, userID: string, want: number[
  * The core presence flow: A (on `nodeA`) subscribes to B; B connects on two platforms (on
  * `nodeB`) and drops one: A is told [5], then [3,5]... in order, and B's reply lists are right.
  */
-export async function subscribeAndWatch(nodeA: GatewayNode, nodeB: GatewayNode, tag: string): Promise<void> {
+export async function subscribeAndWatch(nodeA: Harness, nodeB: Harness, tag: string): Promise<void> {
   const A = `watcher-${tag}`;
   const B = `watched-${tag}`;
   const a = await connectOk(nodeA, { user: A, platform: 5, sdkType: 'js' });

@@ -4,7 +4,7 @@ import { OnlineCache } from '../../src/online/online-cache.js';
 import { StatusReporter, type OnlineUser, type UserStatusEntry } from '../../src/online/status-reporter.js';
 import { connectRedis, type RedisClient } from '../../src/redis/connect.js';
 import { redisKeys } from '../../src/redis/keys.js';
-import { ONLINE_EXPIRE_SECONDS, OnlineStore } from '../../simulators/services/online-store.js';
+import { ONLINE_EXPIRE_SECONDS, OnlineStore } from '../../src/redis/online.js';
 import { requireRedisServer, startRedisServer, type RedisServer } from '../helpers/redis.js';
 
 /** One Redis backend the shared suite runs against. */

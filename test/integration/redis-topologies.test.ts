@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, Redis } from 'ioredis';
 import { StandaloneDiscovery } from '../../src/discovery/standalone.js';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import type { RedisSettings } from '../../src/redis/connect.js';
 import { connectOk, eventually, startNode } from '../helpers/gateway.js';
 import { subscribeAndWatch } from '../helpers/presence-flows.js';
@@ -13,8 +13,8 @@ import { startRedisCluster, startRedisSentinel, type RedisCluster, type RedisSen
  */
 describe('presence on a real Redis Cluster', () => {
   let cluster: RedisCluster;
-  let a: GatewayNode;
-  let b: GatewayNode;
+  let a: Harness;
+  let b: Harness;
   let probe: Cluster;
   beforeAll(async () => {
     cluster = await startRedisCluster();
@@ -54,7 +54,7 @@ describe('presence on a real Redis Cluster', () => {
 
 describe('presence through a redis-sentinel failover', () => {
   let setup: RedisSentinelSetup;
-  let node: GatewayNode;
+  let node: Harness;
   beforeAll(async () => {
     setup = await startRedisSentinel(1);
     const redis: RedisSettings = { mode: 'sentinel', addrs: [], sentinel: { masterName: setup.masterName, addrs: setup.sentinels } };

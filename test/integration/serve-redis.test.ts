@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { pb } from '../../src/protocol/pb.js';
 import { redisKeys } from '../../src/redis/keys.js';
 import { StandaloneDiscovery } from '../../src/discovery/standalone.js';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import { connectOk, eventually, startNode } from '../helpers/gateway.js';
 import { expectPresence, presencePushes, subscribeAndWatch } from '../helpers/presence-flows.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis.js';
@@ -11,7 +11,7 @@ import { startRedisServer, type RedisServer } from '../helpers/redis.js';
 /** The core flows again, with a real redis-server behind the simulators and the online cache. */
 describe('serve against a real redis-server', () => {
   let redis: RedisServer;
-  let node: GatewayNode;
+  let node: Harness;
   let probe: Redis;
   beforeAll(async () => {
     redis = await startRedisServer();
@@ -81,11 +81,11 @@ describe('serve against a real redis-server', () => {
     await a.request(2005, pb.sdkws.SubUserOnlineStatus.encode({ subscribeUserID: ['rs-user'] }));
     const before = await connectOk(node, { user: 'rs-user', platform: 2 });
     await expectPresence(a, 'rs-user', [[2]]);
-    const resyncs = node.onlineCache!.counters.resyncs;
+    const resyncs = node.view().presence.counters.resyncs;
     await redis.restart();
     // The cache saw the connection drop and came back with a fresh subscription (entries dropped).
-    await eventually(() => node.onlineCache!.counters.resyncs > resyncs && node.onlineCache!.isLive, 15_000, 'cache resubscribed');
-    expect(node.onlineCache!.counters.disconnects).toBeGreaterThan(0);
+    await eventually(() => node.view().presence.counters.resyncs > resyncs && node.view().presence.isLive, 15_000, 'cache resubscribed');
+    expect(node.view().presence.counters.disconnects).toBeGreaterThan(0);
     const after = await connectOk(node, { user: 'rs-user', platform: 3 });
     // After the restart the sorted set is gone: the new state is just what the reporter sends now.
     await eventually(() => presencePushes(a, 'rs-user').some((p) => p.includes(3)), 15_000, 'presence after restart');

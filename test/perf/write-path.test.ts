@@ -15,7 +15,7 @@ import { gunzipFrame } from '../../src/protocol/gzip.js';
 import { pb } from '../../src/protocol/pb.js';
 import { createClient, type RpcClient } from '../../src/rpc/client.js';
 import { msgGatewayService, type MsgGatewayMethods } from '../../src/rpc/services.js';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import { connectOk, connectURL, eventually, startNode, type RawClient, type RawOpts } from '../helpers/gateway.js';
 
 const admin = { operationID: 'op-perf', opUserID: 'imAdmin' };
@@ -30,7 +30,7 @@ function capture(c: RawClient): Buffer[] {
 }
 
 /** A bare ws connection (no envelope decoding: the payloads of these tests are arbitrary bytes). */
-async function bare(node: GatewayNode, o: RawOpts): Promise<{ ws: WebSocket; got: Buffer[]; order: string[] }> {
+async function bare(node: Harness, o: RawOpts): Promise<{ ws: WebSocket; got: Buffer[]; order: string[] }> {
   const ws = new WebSocket(connectURL(node, o), { perMessageDeflate: false, maxPayload: 1 << 20 });
   const got: Buffer[] = [];
   const order: string[] = [];
@@ -45,8 +45,8 @@ async function bare(node: GatewayNode, o: RawOpts): Promise<{ ws: WebSocket; got
   return { ws, got, order };
 }
 
-function serverSide(node: GatewayNode, userID: string): Client {
-  const c = node.gateway!.users.getAll(userID)[0];
+function serverSide(node: Harness, userID: string): Client {
+  const c = node.view().registry.getAll(userID)[0];
   if (!c) throw new Error(`${userID} is not connected`);
   return c;
 }
@@ -75,7 +75,7 @@ describe('WebSocket framing of shared payloads', () => {
 });
 
 describe('write path against real sockets', () => {
-  let node: GatewayNode;
+  let node: Harness;
   let hub: RpcClient<MsgGatewayMethods>;
   beforeAll(async () => {
     node = await startNode({ multiLogin: { policy: 0 } });
@@ -145,10 +145,10 @@ describe('write path against real sockets', () => {
     const msgData = pb.sdkws.MsgData.decode(
       pb.sdkws.MsgData.encode({ sendID: 'g_sender', groupID: 'perf', sessionType: 3, contentType: 101, seq: 7, content: Buffer.from('{"content":"hi"}') }),
     );
-    const before = node.delivery!.stats.encodes;
+    const before = node.view().pushStats().encodes;
     const r = await hub.SuperGroupOnlineBatchPushOneMsg({ msgData, pushToUserIDs: users }, admin);
     expect(r.singlePushResult.map((x) => x.userID)).toEqual(users);
-    expect(node.delivery!.stats.encodes - before).toBe(4);
+    expect(node.view().pushStats().encodes - before).toBe(4);
     await eventually(() => [...received.values()].every((g) => g.length === 1), 5000, 'every push frame');
     const resp = pushResp(msgData, admin.operationID);
     for (const user of users) {
@@ -171,10 +171,10 @@ describe('write path against real sockets', () => {
       const big = Buffer.alloc(48_000, 7);
       let pushes = 0;
       const deadline = Date.now() + 20_000;
-      while (slowNode.gateway!.users.getAll('slow').length > 0 && pushes < 3000 && Date.now() < deadline) {
+      while (slowNode.view().registry.getAll('slow').length > 0 && pushes < 3000 && Date.now() < deadline) {
         await slowHub.SuperGroupOnlineBatchPushOneMsg({ msgData: { sendID: 'x', recvID: 'y', sessionType: 1, seq: ++pushes, content: big }, pushToUserIDs: ['slow', 'fast'] }, admin);
       }
-      expect(slowNode.gateway!.users.getAll('slow')).toHaveLength(0);
+      expect(slowNode.view().registry.getAll('slow')).toHaveLength(0);
       await eventually(() => fast.frames.filter((f) => f.reqIdentifier === 2001).length === pushes, 10_000, 'fast got every push');
       const seqs = fast.frames
         .filter((f) => f.reqIdentifier === 2001)

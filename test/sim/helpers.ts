@@ -1,4 +1,5 @@
 import { defaultConfig, mergeConfig, type DeepPartial, type MsggwConfig } from '../../src/config/config.js';
+import { startSimTarget } from '../../harness/sim-target.js';
 import { runSim, secretTokens, type SimOptions, type SimResult, type Scenario, parseThreshold } from '../../simulators/scenarios/index.js';
 
 /** Runs a scenario small and quiet against an in-process gateway on free ports. */
@@ -10,6 +11,7 @@ export function simSmall(
   const config = mergeConfig(defaultConfig(), { wsPort: 0, hubPort: 0, metricsPort: 0, ...gateway });
   return runSim({
     target: { kind: 'in-process', config },
+    inProcess: startSimTarget,
     tokens: secretTokens(config.secret),
     drainMs: 3000,
     seed: 42,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { getCodec } from '../../src/protocol/codecs.js';
 import { gunzipFrame } from '../../src/protocol/gzip.js';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import { tokenFor } from '../../simulators/client/index.js';
 import { chatScenario, connectScenario, fileTokens, groupScenario, parseThreshold, runSim, secretTokens } from '../../simulators/scenarios/index.js';
 import { startNode } from '../helpers/gateway.js';
@@ -88,7 +88,7 @@ class TamperingProxy {
 }
 
 describe('integrity checker', () => {
-  let node: GatewayNode;
+  let node: Harness;
   let proxy: TamperingProxy;
   beforeAll(async () => {
     node = await startNode();
@@ -138,7 +138,7 @@ describe('integrity checker', () => {
 });
 
 describe('external gateway', () => {
-  let node: GatewayNode;
+  let node: Harness;
   beforeAll(async () => {
     node = await startNode();
   });

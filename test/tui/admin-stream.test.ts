@@ -3,8 +3,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteAdminSource } from '../../src/admin/client.js';
 import type { AdminMessage } from '../../src/admin/schema.js';
-import { PushDelivery } from '../../src/hub/push.js';
-import type { GatewayNode } from '../../src/node.js';
+import type { Harness } from '../../harness/harness.js';
 import { createClient } from '../../src/rpc/client.js';
 import { msgGatewayService } from '../../src/rpc/services.js';
 import { OpenIMClient, tokenFor } from '../../simulators/client/index.js';
@@ -12,7 +11,7 @@ import { eventually, startNode } from '../helpers/gateway.js';
 
 const TOKEN = 'test-admin-token';
 
-let node: GatewayNode;
+let node: Harness;
 const clients: OpenIMClient[] = [];
 
 beforeAll(async () => {
@@ -84,10 +83,9 @@ describe('admin event stream', () => {
     const b = await simClient('quiet2', 1, 'go');
     await a.sendMsg({ recvID: 'quiet2', text: 'unwatched' });
     expect(feed.gatewayListeners).toBe(0);
-    expect(node.delivery!.push).toBe(PushDelivery.prototype.push);
     a.terminate();
     b.terminate();
-    await eventually(() => node.gateway!.users.connCount === 0, 5000, 'quiet clients gone');
+    await eventually(() => node.view().registry.connCount === 0, 5000, 'quiet clients gone');
   });
 
   it('streams hello, the snapshot, then connects, pushes with result codes, kicks, fan-outs and counters', async () => {
@@ -154,7 +152,6 @@ describe('admin event stream', () => {
     await closeWs(ws);
     await eventually(() => feed.gatewayListeners === 0, 5000, 'feed detached');
     expect(feed.watchers).toBe(0);
-    expect(node.delivery!.push).toBe(PushDelivery.prototype.push);
   });
 
   it('serves the TUI remote source: commands and redial-free close', async () => {

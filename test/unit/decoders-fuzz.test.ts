@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseHandshake } from '../../src/gateway/handshake.js';
 import { CodeError } from '../../src/protocol/errors.js';
 import { allMessageTypes, messageCodec, ProtoDecodeError, pb } from '../../src/protocol/pb.js';
-import { parseOnlineChange } from '../../simulators/services/online-store.js';
+import { parseOnlineChange } from '../../src/redis/online.js';
 import { verifyToken } from '../../src/auth/jwt.js';
 
 /** A seeded PRNG so a failure reproduces. */

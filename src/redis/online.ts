@@ -1,5 +1,10 @@
-import type { RedisClient } from '../../src/redis/connect.js';
-import { redisKeys } from '../../src/redis/keys.js';
+/**
+ * OpenIM's online-state contract in Redis, which the user service writes and every gateway's
+ * online cache reads: the `ONLINE:<userID>` sorted sets, the Lua script that updates them, and
+ * the `online_change` payload it publishes.
+ */
+import type { RedisClient } from './connect.js';
+import { redisKeys } from './keys.js';
 
 /** How long a reported platform stays online without renewal (upstream: 30 min). */
 export const ONLINE_EXPIRE_SECONDS = 30 * 60;
