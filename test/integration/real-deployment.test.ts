@@ -98,6 +98,10 @@ describe('pointed at a real deployment (real etcd and redis-server)', () => {
     const token = mintToken('openIM123', 'u38', 5, 1);
     const c = await connectURLRaw(`${gw.addrs.ws}?sendID=u38&platformID=5&operationID=op&isBackground=false&sdkType=js&token=${token}`, { user: 'u38', platform: 5, sdkType: 'js' });
     expect(c).toBeInstanceOf(RawClient);
+    // msggw call finds the gateway under the v3.8 name too.
+    const call = await runCli(['call', 'msgGateway.GetUsersOnlineStatus', '{"userIDs":["u38"]}', '--discovery', `etcd://${etcd.endpoint}`, '--service-names', 'v3.8', '--json']);
+    expect(call.code).toBe(0);
+    expect(JSON.parse(call.stdout)).toMatchObject({ successResult: [{ userID: 'u38', status: 1 }] });
     (c as RawClient).close();
     await gw.stop();
     await services.stop();
