@@ -15,7 +15,8 @@ import {
 } from '../simulators/scenarios/index.js';
 
 // Every gateway flag except --no-gateway: the in-process gateway is the point of the default target.
-const { gateway: _gateway, ...gatewayFlags } = serveFlags;
+// And without the REST API flags: the sim's own --api names an OpenIM to provision, not one to serve.
+const { gateway: _gateway, api: _api, 'api-port': _apiPort, ...gatewayFlags } = serveFlags;
 
 export default class Sim extends Command {
   static override summary = 'Simulated OpenIM clients: load and scenario tests with reports that can fail CI.';

@@ -5,6 +5,7 @@ import { createDiscovery, detectRegisterIP } from './discovery/index.js';
 import { createDispatcher } from './gateway/dispatcher.js';
 import { WsGateway } from './gateway/ws-server.js';
 import type { Client } from './gateway/client.js';
+import type { ApiCallEvent } from './gateway/events.js';
 import { hubHandlers } from './hub/hub.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { OnlineCache } from './online/online-cache.js';
@@ -114,6 +115,15 @@ export class GatewayNode {
     this.adminStream = await startNodeAdmin(this.view(), { kickPlatform: (u, p) => this.requireParts().gateway.kickPlatform(u, p) }, (o) => this.observeRpc(o), this.opts.log);
     this.addrs.admin = this.adminStream.address;
     return this.addrs;
+  }
+
+  /**
+   * Reports a REST API call served beside this node (harness wires the simulators' API here), so
+   * the admin stream and the TUI show it with the gateway's own events. Free when nobody watches.
+   */
+  reportApiCall(e: Omit<ApiCallEvent, 'type'>): void {
+    const events = this.parts?.gateway.events;
+    if (events?.active) events.emit({ type: 'api', ...e });
   }
 
   /** Sends the presence changes waiting for the next merge interval now (tests, orderly hand-over). */

@@ -23,7 +23,7 @@ import { ReqIdentifier } from '../../src/protocol/identifiers.js';
 import type { Init, sdkws, msg as msgpb, push as pushpb } from '../../src/protocol/pb-types.js';
 import { pb } from '../../src/protocol/pb.js';
 import { TypedEmitter } from './emitter.js';
-import { ConnectionClosedError, HandshakeError, isTokenErrCode, RequestTimeoutError, ResponseError } from './errors.js';
+import { ClientError, ClientErrorCode, ConnectionClosedError, HandshakeError, isTokenErrCode, RequestTimeoutError, ResponseError } from './errors.js';
 import { buildHandshakeURL } from './handshake-url.js';
 import type { CatchUpResult, SeqTracker } from './seq-tracker.js';
 import { defaultTimerWheel, type TimerHandle, type TimerWheel } from './timer-wheel.js';
@@ -98,7 +98,21 @@ export interface OpenIMClientOptions {
   observer?: ClientObserver;
   /** Overrides the generated label (the tracker key). */
   label?: string;
+  /** Sees every frame sent and received, decoded to its envelope (for a raw frame view). */
+  onFrame?: (frame: FrameEvent) => void;
+  /**
+   * Requests made while a dropped connection is being re-established wait for it (as the Go
+   * SDK's send channel does) instead of failing at once; at most this many, each still bound
+   * by its timeout. Default 256; 0 fails them at once.
+   */
+  maxQueuedRequests?: number;
 }
+
+/** A frame as {@link OpenIMClientOptions.onFrame} sees it: a request or reply envelope, or a text frame. */
+export type FrameEvent =
+  | { dir: 'out'; req: Req; bytes: number }
+  | { dir: 'in'; resp: Resp; bytes: number }
+  | { dir: 'out-text' | 'in-text'; text: string };
 
 /** Per-request options of {@link OpenIMClient.request}. */
 export interface RequestOptions {
@@ -108,6 +122,8 @@ export interface RequestOptions {
   sendID?: string;
   /** Envelope MsgIncr; default the next `<userID>_<n>`. */
   msgIncr?: string;
+  /** sendMsg only: send as 1004 SendSignalMsg. */
+  signal?: boolean;
 }
 
 /** Connection state. `reconnecting` = dropped and waiting to redial; `closed` = final until `connect()`. */
@@ -167,6 +183,8 @@ export interface ClientEvents {
   catchUp: (ev: CatchUpEvent) => void;
   /** An undecodable frame (the connection is dropped, as the Go SDK does) or an unexpected text frame. */
   protocolError: (err: Error) => void;
+  /** After a reconnect the watched users were subscribed again (2005); `error` when that failed. */
+  resubscribe: (ev: { userIDs: string[]; error?: Error }) => void;
 }
 
 /** Fresh zeroed counters (one object per client; also the start of a pool's sum). */
@@ -211,6 +229,8 @@ export interface ClientStats {
 
 /** Session types and content types the helpers default to (upstream constants). */
 const SINGLE_CHAT = 1;
+/** Data bytes queued requests may hold in total while reconnecting. */
+const MAX_QUEUED_BYTES = 4 << 20;
 const TEXT = 101;
 const USER_MSG_TYPE = 100;
 
@@ -271,6 +291,8 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
   private readonly timers: TimerWheel;
   private readonly tracker: SeqTracker | undefined;
   private readonly observer: ClientObserver | undefined;
+  private readonly onFrame: ((frame: FrameEvent) => void) | undefined;
+  private readonly maxQueued: number;
 
   private ws: OwnedSocket | undefined;
   private stateValue: ClientState = 'idle';
@@ -286,6 +308,11 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
   /** Set by close()/terminate()/logout(): the coming close is ours and must not reconnect. */
   private byClient = false;
   private kicked = false;
+  /** Requests waiting for a reconnect, oldest first (see `maxQueuedRequests`). */
+  private queued: { p: Pending; req: Req }[] = [];
+  private queuedBytes = 0;
+  /** Users this client watches (2005), subscribed again after a reconnect. */
+  private readonly watching = new Set<string>();
 
   constructor(options: OpenIMClientOptions) {
     super();
@@ -320,6 +347,8 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
     this.timers = options.timers ?? defaultTimerWheel();
     this.tracker = options.seqTracker;
     this.observer = options.observer;
+    this.onFrame = options.onFrame;
+    this.maxQueued = Math.max(0, options.maxQueuedRequests ?? 256);
     this.label = options.label ?? `${options.userID}@${options.platformID}#${++labelCounter}`;
   }
 
@@ -336,6 +365,16 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
   /** Whether the background flag is set (sent on (re)connect, changed by {@link setBackground}). */
   get isBackground(): boolean {
     return this.background;
+  }
+
+  /** Users this client watches (subscribed with 2005 and not unsubscribed). */
+  get subscriptions(): readonly string[] {
+    return [...this.watching];
+  }
+
+  /** Requests waiting for a reconnect. */
+  get queuedCount(): number {
+    return this.queued.length;
   }
 
   /** Replaces the token used by the next (re)connect. */
@@ -363,12 +402,18 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
    * Sends one request and waits for the reply with the same msgIncr. A reply with a non-zero
    * errCode resolves too (callers decide); the promise rejects on timeout
    * ({@link RequestTimeoutError}) and when the connection is or becomes closed
-   * ({@link ConnectionClosedError}).
+   * ({@link ConnectionClosedError}). While a dropped connection is being re-established the
+   * request waits for it (bounded, see `maxQueuedRequests`), its timeout running.
    */
   request(reqIdentifier: number, data: Uint8Array | null, opts: RequestOptions = {}): Promise<RequestResult> {
     const ws = this.ws;
-    if (this.stateValue !== 'open' || ws === undefined || ws.readyState !== WebSocket.OPEN) {
-      return Promise.reject(new ConnectionClosedError(`not connected (${this.stateValue})`, undefined, true));
+    const open = this.stateValue === 'open' && ws !== undefined && ws.readyState === WebSocket.OPEN;
+    if (!open) {
+      if (!this.reconnecting()) return Promise.reject(new ConnectionClosedError(`not connected (${this.stateValue})`, undefined, true));
+      const size = data?.length ?? 0;
+      if (this.queued.length >= this.maxQueued || this.queuedBytes + size > MAX_QUEUED_BYTES) {
+        return Promise.reject(new ClientError(ClientErrorCode.QueueFull, `reconnecting, and ${this.queued.length} request(s) already wait for it`));
+      }
     }
     const msgIncr = opts.msgIncr ?? `${this.userID}_${++this.incr}`;
     const pending = (this.pending ??= new Map());
@@ -381,16 +426,44 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
       msgIncr,
       data,
     };
-    const encoded = this.codec.encodeReq(req);
-    const frame = this.gzip ? gzipFrame(encoded) : encoded;
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
     return new Promise<RequestResult>((resolve, reject) => {
       const p: Pending = { client: this, msgIncr, reqIdentifier, sentAt: performance.now(), timeoutMs, resolve, reject, timer: undefined };
       p.timer = this.timers.schedule(timeoutMs, pendingOnTimeout, p);
       pending.set(msgIncr, p);
       this.stats.requests++;
-      ws.send(frame);
+      if (open) this.write(ws, req);
+      else {
+        this.queued.push({ p, req });
+        this.queuedBytes += req.data?.length ?? 0;
+      }
     });
+  }
+
+  private write(ws: WebSocket, req: Req): void {
+    const encoded = this.codec.encodeReq(req);
+    const frame = this.gzip ? gzipFrame(encoded) : encoded;
+    this.onFrame?.({ dir: 'out', req, bytes: frame.length });
+    ws.send(frame);
+  }
+
+  /** Dropped and coming back: requests made now wait for the new connection. */
+  private reconnecting(): boolean {
+    return this.maxQueued > 0 && (this.stateValue === 'reconnecting' || (this.stateValue === 'connecting' && this.handshake?.reconnect === true));
+  }
+
+  /** Sends the requests that waited for the reconnect (those not timed out meanwhile). */
+  private flushQueued(): void {
+    if (this.queued.length === 0) return;
+    const queued = this.queued;
+    this.queued = [];
+    this.queuedBytes = 0;
+    const ws = this.ws;
+    for (const { p, req } of queued) {
+      if (this.pending?.get(p.msgIncr) !== p) continue;
+      if (ws === undefined || ws.readyState !== WebSocket.OPEN) break;
+      this.write(ws, req);
+    }
   }
 
   /** Sends bytes or text as they are (for tests of the gateway's handling of bad frames). */
@@ -417,6 +490,27 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
   }
 
   /**
+   * 1005: messages by seq (GetSeqMessage), several conversations at once. A range
+   * (`begin`..`end`) is expanded to its seqs; at most {@link MAX_PULL_SEQS} in all, so a typo
+   * cannot ask for millions.
+   */
+  async pullMsg(ranges: readonly { conversationID: string; seqs?: readonly number[]; begin?: number; end?: number }[], order = 0, opts?: RequestOptions): Promise<Reply<msgpb.GetSeqMessageResp>> {
+    let total = 0;
+    const conversations = ranges.map((r) => {
+      const seqs = r.seqs ? [...r.seqs] : [];
+      if (r.begin !== undefined && r.end !== undefined) {
+        if (r.end - r.begin + 1 + total + seqs.length > MAX_PULL_SEQS) throw new RangeError(`pull at most ${MAX_PULL_SEQS} seqs per request`);
+        for (let s = r.begin; s <= r.end; s++) seqs.push(s);
+      }
+      total += seqs.length;
+      return { conversationID: r.conversationID, seqs };
+    });
+    if (total > MAX_PULL_SEQS) throw new RangeError(`pull at most ${MAX_PULL_SEQS} seqs per request`);
+    const data = pb.msg.GetSeqMessageReq.encode({ userID: this.userID, conversations, order });
+    return this.typed(ReqIdentifier.PullMsg, data, pb.msg.GetSeqMessageResp.decode, opts);
+  }
+
+  /**
    * 1003: sends a message. Fills what the SDK fills: sendID, senderPlatformID, clientMsgID
    * (random hex), createTime, msgFrom (user message), sessionType (single chat) and
    * contentType (text) defaults; `text` is a shortcut for a text message's content.
@@ -434,7 +528,12 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
       contentType: fields.contentType ?? TEXT,
       content: fields.content ?? (text === undefined ? null : Buffer.from(JSON.stringify({ content: text }), 'utf8')),
     };
-    return this.typed(ReqIdentifier.SendMsg, pb.sdkws.MsgData.encode(full), pb.msg.SendMsgResp.decode, opts);
+    return this.typed(opts?.signal ? ReqIdentifier.SendSignalMsg : ReqIdentifier.SendMsg, pb.sdkws.MsgData.encode(full), pb.msg.SendMsgResp.decode, opts);
+  }
+
+  /** 1004: sends a signalling message (the same MsgData as 1003; the gateway hands both to msg's SendMsg). */
+  async sendSignalMsg(msg: Init<sdkws.MsgData> & { text?: string }, opts?: RequestOptions): Promise<Reply<msgpb.SendMsgResp>> {
+    return this.sendMsg(msg, { ...opts, signal: true });
   }
 
   /** 2004: sets the connection's background flag (and the one sent on reconnect). */
@@ -448,7 +547,10 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
   /** 2005: subscribes to (and unsubscribes from) users' online status; the reply holds their current state. */
   async subscribe(userIDs: readonly string[], unsubscribeUserIDs: readonly string[] = [], opts?: RequestOptions): Promise<Reply<sdkws.SubUserOnlineStatusTips>> {
     const data = pb.sdkws.SubUserOnlineStatus.encode({ subscribeUserID: userIDs, unsubscribeUserID: unsubscribeUserIDs });
-    return this.typed(ReqIdentifier.WsSubUserOnlineStatus, data, pb.sdkws.SubUserOnlineStatusTips.decode, opts);
+    const reply = await this.typed(ReqIdentifier.WsSubUserOnlineStatus, data, pb.sdkws.SubUserOnlineStatusTips.decode, opts);
+    for (const u of unsubscribeUserIDs) this.watching.delete(u);
+    for (const u of userIDs) this.watching.add(u);
+    return reply;
   }
 
   /**
@@ -567,6 +669,7 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
     h.resolve();
     this.observer?.onOpen?.(this, this.handshakeMs, h.reconnect);
     this.emit('open', { handshakeMs: this.handshakeMs, reconnect: h.reconnect });
+    this.flushQueued();
     if (h.reconnect) this.afterReconnect();
   }
 
@@ -647,6 +750,7 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
     try {
       const bytes = rawToBuffer(data);
       resp = this.codec.decodeResp(this.gzip ? gunzipFrame(bytes) : bytes);
+      this.onFrame?.({ dir: 'in', resp, bytes: bytes.length });
     } catch (e) {
       // The Go SDK treats an undecodable frame as fatal for the connection; so do we.
       this.protocolError(e instanceof Error ? e : new Error(String(e)));
@@ -729,6 +833,7 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
   }
 
   private onText(text: string): void {
+    this.onFrame?.({ dir: 'in-text', text });
     const h = this.handshake;
     if (h !== undefined && h.upgraded && this.isMsgResp) {
       let ans: { errCode?: unknown; errMsg?: unknown; errDlt?: unknown };
@@ -756,10 +861,15 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
       return;
     }
     if (type === 'ping') {
-      this.ws?.send(`{"type":"pong","body":${body === undefined ? 'null' : JSON.stringify(body)}}`);
+      this.sendText(`{"type":"pong","body":${body === undefined ? 'null' : JSON.stringify(body)}}`);
       return;
     }
     this.protocolError(new Error(`unexpected text frame: ${text.slice(0, 200)}`));
+  }
+
+  private sendText(text: string): void {
+    this.onFrame?.({ dir: 'out-text', text });
+    this.ws?.send(text);
   }
 
   /** @internal */
@@ -812,11 +922,17 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
     p.timer = undefined;
     if (this.pending?.get(p.msgIncr) !== p) return;
     this.pending.delete(p.msgIncr);
+    if (this.queued.length > 0) {
+      const i = this.queued.findIndex((q) => q.p === p);
+      if (i >= 0) this.queuedBytes -= this.queued.splice(i, 1)[0]!.req.data?.length ?? 0;
+    }
     this.stats.timeouts++;
     p.reject(new RequestTimeoutError(p.reqIdentifier, p.msgIncr, p.timeoutMs));
   }
 
   private rejectPending(err: Error): void {
+    this.queued = [];
+    this.queuedBytes = 0;
     const pending = this.pending;
     if (pending === undefined || pending.size === 0) return;
     this.pending = undefined;
@@ -858,7 +974,7 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
     this.lastPingAt = now;
     this.stats.pings++;
     if (this.heartbeat === 'ws-ping') ws.ping();
-    else ws.send('{"type":"ping"}');
+    else this.sendText('{"type":"ping"}');
     this.hbTimer = this.timers.schedule(this.heartbeatIntervalMs, heartbeatOnTick, this);
   }
 
@@ -881,7 +997,11 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
   private cancelReconnect(): void {
     this.reconnectTimer?.cancel();
     this.reconnectTimer = undefined;
-    if (this.stateValue === 'reconnecting') this.stateValue = 'closed';
+    if (this.stateValue === 'reconnecting') {
+      this.stateValue = 'closed';
+      // No new connection will come for the requests waiting for one.
+      this.rejectPending(new ConnectionClosedError('closed while reconnecting', undefined, true));
+    }
   }
 
   /** @internal */
@@ -894,6 +1014,7 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
 
   private giveUp(err: Error): void {
     this.stateValue = 'closed';
+    this.rejectPending(new ConnectionClosedError(`gave up reconnecting: ${err.message}`, undefined, true));
     this.observer?.onGiveUp?.(this, err);
   }
 
@@ -903,6 +1024,14 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
     this.attempt = 0;
     this.stats.reconnects++;
     this.emit('reconnect', { attempt, downtimeMs, handshakeMs: this.handshakeMs });
+    if (this.watching.size > 0) {
+      // The new connection knows nothing of the old one's subscriptions: ask again, as the SDK does.
+      const userIDs = [...this.watching];
+      this.subscribe(userIDs).then(
+        () => this.emit('resubscribe', { userIDs }),
+        (error: unknown) => this.emit('resubscribe', { userIDs, error: error instanceof Error ? error : new Error(String(error)) }),
+      );
+    }
     const tracker = this.tracker;
     if (tracker === undefined || !this.reconnectOpts.catchUp) return;
     tracker.catchUp(this).then(
@@ -913,6 +1042,8 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
 }
 
 const EMPTY = new Uint8Array(0);
+/** Most seqs one 1005 request built by {@link OpenIMClient.pullMsg} asks for. */
+export const MAX_PULL_SEQS = 10_000;
 
 function noop(): void {}
 

@@ -10,6 +10,8 @@ export const ClientErrorCode = {
   ConnectionClosed: 'CONNECTION_CLOSED',
   NotConnected: 'NOT_CONNECTED',
   ResponseError: 'RESPONSE_ERROR',
+  /** Too many requests already wait for a reconnect. */
+  QueueFull: 'QUEUE_FULL',
 } as const;
 
 /** One of {@link ClientErrorCode}'s values. */

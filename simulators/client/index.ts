@@ -7,6 +7,8 @@ export {
   type ClientState,
   type ClientStats,
   type CloseEvent,
+  type FrameEvent,
+  MAX_PULL_SEQS,
   type HeartbeatMode,
   type OpenIMClientOptions,
   type PresenceEvent,
@@ -43,3 +45,4 @@ export { buildHandshakeURL, type HandshakeParams } from './handshake-url.js';
 export { tokenFor, type TokenOptions } from './token.js';
 export { TypedEmitter, type EventMap } from './emitter.js';
 export type { CatchUpClient, Reply, RequestResult, SeqRangeInit } from './types.js';
+export { clientRequestIdentifiers, decodeData, encodeRequestData, requestShape, type RequestShape } from './requests.js';

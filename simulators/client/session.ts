@@ -1,7 +1,9 @@
 import { OpenIMClient } from './client.js';
+import { LINE_HELP, parseLine, runAction, type ClientAction } from './actions.js';
+import { describeFrame, describePresence, describePush, roundMs, type Printed } from './print.js';
 import { tokenFor } from './token.js';
 
-/** What one interactive client session does (the `msggw client` command). */
+/** What one hand-driven client session does (the `msggw client` command). */
 export interface SessionOptions {
   url: string;
   userID: string;
@@ -10,15 +12,18 @@ export interface SessionOptions {
   gzip: boolean;
   token?: string;
   secret: string;
-  /** Send one text message to this user ... */
-  sendTo?: string;
-  /** ... or to this group (session type 3). */
-  sendToGroup?: string;
-  text: string;
-  /** Watch these users' presence (2005). */
-  subscribe: string[];
-  /** Stay connected this long after the actions (ms); Infinity = until stopped. */
+  /** Where plain interactive lines go (and a one-shot `send` action's default target). */
+  peer: { recvID?: string; groupID?: string };
+  /** Requests to send once connected, in order. */
+  actions: ClientAction[];
+  /** Log in with the background flag set. */
+  background?: boolean;
+  /** Lines typed by the user (interactive mode): each is a message or a /command. */
+  lines?: AsyncIterable<string>;
+  /** Stay connected this long after the actions (or after the input ended), ms; Infinity = until stopped. */
   stayMs: number;
+  /** Show every frame sent and received. */
+  frames: boolean;
   /** Where each line of output goes (one JSON object per line with --json). */
   print: (line: string) => void;
   json: boolean;
@@ -27,12 +32,17 @@ export interface SessionOptions {
 }
 
 /**
- * Connects one simulated client, performs the requested actions and prints what arrives
- * (pushes, presence changes, kicks) until told to stop. Returns the exit code: 0, or 1 when the
- * handshake or an action failed.
+ * Connects one simulated client, sends the requested actions, then (interactive mode) the
+ * typed lines, printing each reply decoded and whatever arrives (pushes, presence changes,
+ * kicks) until told to stop. Returns the exit code: 0, or 1 when the handshake or a one-shot
+ * action failed (a failed interactive line is printed and the session goes on).
  */
 export async function runSession(o: SessionOptions): Promise<number> {
-  const out = (human: string, obj: Record<string, unknown>) => o.print(o.json ? JSON.stringify(obj) : human);
+  const show = (p: Printed) => {
+    if (o.json) o.print(JSON.stringify(p.json));
+    else for (const l of p.human) o.print(l);
+  };
+  const out = (human: string, json: Record<string, unknown>) => show({ human: [human], json });
   const client = new OpenIMClient({
     url: o.url,
     userID: o.userID,
@@ -40,16 +50,13 @@ export async function runSession(o: SessionOptions): Promise<number> {
     token: o.token ?? tokenFor(o.userID, o.platformID, { secret: o.secret }),
     sdkType: o.sdkType,
     gzip: o.gzip,
+    background: o.background ?? false,
     reconnect: { enabled: false },
+    ...(o.frames ? { onFrame: (f) => show(describeFrame(f)) } : {}),
   });
-  client.on('push', (e) => {
-    const content = Buffer.from(e.msg.content).toString('utf8');
-    out(`push  ${e.conversationID} seq=${e.msg.seq} from=${e.msg.sendID}: ${content}`, { event: 'push', conversationID: e.conversationID, seq: e.msg.seq, sendID: e.msg.sendID, content });
-  });
+  client.on('push', (e) => show(describePush(e.conversationID, e.msg, e.notification)));
   client.on('presence', (e) => {
-    for (const s of e.tips.subscribers) {
-      out(`presence ${s.userID} online on [${s.onlinePlatformIDs.join(',')}]${e.reply ? ' (current)' : ''}`, { event: 'presence', userID: s.userID, platformIDs: s.onlinePlatformIDs, reply: e.reply });
-    }
+    for (const s of e.tips.subscribers) show(describePresence(s, e.reply));
   });
   client.on('kicked', () => out('kicked: another login took this session (2002)', { event: 'kicked' }));
   const closed = new Promise<void>((resolve) =>
@@ -65,20 +72,58 @@ export async function runSession(o: SessionOptions): Promise<number> {
     out(`handshake failed: ${err.errCode ?? ''} ${err.errMsg ?? err.message}${err.errDlt ? ` (${err.errDlt})` : ''}`, { event: 'error', stage: 'handshake', errCode: err.errCode, errMsg: err.errMsg ?? err.message, errDlt: err.errDlt });
     return 1;
   }
-  out(`connected as ${o.userID} on platform ${o.platformID} (${o.sdkType}${o.gzip ? '+gzip' : ''}) in ${client.handshakeMs.toFixed(1)} ms`, { event: 'open', userID: o.userID, platformID: o.platformID, handshakeMs: client.handshakeMs });
+  out(`connected as ${o.userID} on platform ${o.platformID} (${o.sdkType}${o.gzip ? '+gzip' : ''}) in ${roundMs(client.handshakeMs)} ms`, { event: 'open', userID: o.userID, platformID: o.platformID, handshakeMs: roundMs(client.handshakeMs) });
+  const fail = (e: unknown, stage: string) => {
+    const err = e as Error & { errCode?: number; errMsg?: string };
+    out(`request failed: ${err.message}`, { event: 'error', stage, message: err.message, ...(err.errCode !== undefined ? { errCode: err.errCode, errMsg: err.errMsg } : {}) });
+  };
   let code = 0;
-  try {
-    if (o.subscribe.length > 0) await client.subscribe(o.subscribe);
-    if (o.sendTo || o.sendToGroup) {
-      const r = await client.sendMsg(o.sendToGroup ? { groupID: o.sendToGroup, sessionType: 3, text: o.text } : { recvID: o.sendTo!, sessionType: 1, text: o.text });
-      out(`sent  serverMsgID=${r.data.serverMsgID} in ${r.rttMs.toFixed(1)} ms`, { event: 'sent', serverMsgID: r.data.serverMsgID, clientMsgID: r.data.clientMsgID, rttMs: r.rttMs });
+  for (const a of o.actions) {
+    if (client.state !== 'open') break;
+    try {
+      await runAction(client, a, show);
+    } catch (e) {
+      fail(e, 'request');
+      code = 1;
+      break;
     }
-  } catch (e) {
-    out(`request failed: ${(e as Error).message}`, { event: 'error', stage: 'request', message: (e as Error).message });
-    code = 1;
   }
-  const stay = Number.isFinite(o.stayMs) ? new Promise<void>((r) => setTimeout(r, o.stayMs).unref()) : new Promise<void>(() => undefined);
-  await Promise.race([stay, o.stopped, closed]);
+  let quit = false;
+  if (o.lines && code === 0 && client.state === 'open') {
+    const peerName = o.peer.groupID ? `group ${o.peer.groupID}` : o.peer.recvID;
+    if (!o.json) o.print(`interactive: ${peerName ? `lines are sent to ${peerName}; ` : ''}/help lists the commands`);
+    const reading = (async () => {
+      for await (const line of o.lines!) {
+        if (client.state !== 'open') break;
+        let cmd;
+        try {
+          cmd = parseLine(line, o.peer);
+        } catch (e) {
+          out(`✗ ${(e as Error).message}`, { event: 'error', stage: 'input', message: (e as Error).message });
+          continue;
+        }
+        if (cmd.kind === 'none') continue;
+        if (cmd.kind === 'quit') {
+          quit = true;
+          break;
+        }
+        if (cmd.kind === 'help') {
+          show({ human: LINE_HELP.map(([k, d]) => `  ${k.padEnd(28)} ${d}`), json: { event: 'help', commands: LINE_HELP.map(([k, d]) => ({ command: k, does: d })) } });
+          continue;
+        }
+        try {
+          await runAction(client, cmd.action, show);
+        } catch (e) {
+          fail(e, 'request');
+        }
+      }
+    })();
+    await Promise.race([reading, o.stopped, closed]);
+  }
+  if (!quit && client.state === 'open') {
+    const stay = Number.isFinite(o.stayMs) ? new Promise<void>((r) => setTimeout(r, o.stayMs).unref()) : new Promise<void>(() => undefined);
+    await Promise.race([stay, o.stopped, closed]);
+  }
   await client.close().catch(() => undefined);
   return code;
 }

@@ -158,6 +158,8 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
       config = configFromFlags({
         ...f,
         gateway: true,
+        // The in-process target needs no REST API (and must not take port 10002).
+        api: false,
         port: f.port ?? 0,
         'hub-port': f['hub-port'] ?? 0,
         'metrics-port': f['metrics-port'] ?? 0,

@@ -113,6 +113,24 @@ export interface MsggwConfig {
     /** Required from admin clients; '' = generated at start (serve prints it). */
     token: string;
   };
+
+  /**
+   * The REST API simulator (OpenIM's openim-api, port 10002) the simulators serve beside the
+   * gateway, so SDK apps can log in against msggw alone. Needs the simulators.
+   */
+  api: {
+    enable: boolean;
+    /** 0 = any free port. */
+    port: number;
+    /**
+     * Upstream's token rule for the gateway and the API alike: only tokens the auth service
+     * issued (get_user_token, get_admin_token) and not kicked pass; users must be registered.
+     * Off (default): a correctly signed token minted offline is accepted and its user registered.
+     */
+    strictTokens: boolean;
+    /** Largest request body, bytes. */
+    maxBodyBytes: number;
+  };
 }
 
 /** Upstream-compatible defaults, with loopback binding for a dev harness. */
@@ -159,6 +177,7 @@ export function defaultConfig(): MsggwConfig {
       queueSize: 10_000,
     },
     admin: { enable: false, port: 12141, token: '' },
+    api: { enable: false, port: 10002, strictTokens: false, maxBodyBytes: 1024 * 1024 },
   };
 }
 

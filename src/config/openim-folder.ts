@@ -5,7 +5,7 @@ import type { DeepPartial, MsggwConfig } from './config.js';
 import type { RedisSettings } from '../redis/connect.js';
 
 /** The files of an OpenIM config folder a gateway reads. */
-export const FOLDER_FILES = ['share.yml', 'openim-msggateway.yml', 'redis.yml', 'discovery.yml', 'webhooks.yml'] as const;
+export const FOLDER_FILES = ['share.yml', 'openim-msggateway.yml', 'redis.yml', 'discovery.yml', 'webhooks.yml', 'openim-api.yml'] as const;
 
 /** Where a setting came from ("share.yml multiLogin.policy", "--port"), by config path ("multiLogin.policy"). */
 export type ConfigOrigins = Record<string, string>;
@@ -37,7 +37,7 @@ const SERVICE_KEYS = ['auth', 'user', 'msg', 'push', 'messageGateway'] as const;
 
 /**
  * Reads the keys that apply to a gateway from an OpenIM config folder (`-c <dir>`): share.yml,
- * redis.yml, openim-msggateway.yml, discovery.yml, webhooks.yml, in both the v3.8.x and the newer
+ * redis.yml, openim-msggateway.yml, discovery.yml, webhooks.yml, openim-api.yml (its port), in both the v3.8.x and the newer
  * layout. Missing files are skipped, but a folder with none of them (or a path that is a file) is
  * an error, as is a file that is not valid YAML or a key of the wrong type; each names file and key.
  */
@@ -58,6 +58,7 @@ export function loadOpenIMConfigFolder(dir: string, opts: FolderOptions = {}): F
   readRedis(r);
   readDiscovery(r);
   readWebhooks(r);
+  readApi(r, index);
   return out;
 }
 
@@ -227,6 +228,17 @@ function readWebhooks(r: Reader): void {
     r.out.origins[`webhooks.${k}`] = `webhooks.yml ${k}`;
   }
   r.values.webhooks = w;
+}
+
+function readApi(r: Reader, index: number): void {
+  const f = r.file('openim-api.yml');
+  if (!f) return;
+  // Only the port: the REST API simulator binds the address every other server binds (loopback unless asked).
+  const p = f.port('api.ports', index);
+  if (p !== undefined) {
+    r.values.api = { port: p };
+    r.set('api.port', p, `api.ports[${index}]`);
+  }
 }
 
 type Yaml = Record<string, unknown>;

@@ -48,6 +48,9 @@ export const serveFlags = {
   'admin-port': Flags.integer({ summary: `Admin event stream port, for msggw tui --attach (default ${d.admin.port}, moved to a free port when taken; 0 = any free port).` }),
   'admin-token': Flags.string({ summary: 'Token admin stream clients must present (default: generated at start and printed).' }),
   'admin-stream': Flags.boolean({ summary: 'Serve the admin event stream (--no-admin-stream turns it off).', default: true, allowNo: true }),
+  api: Flags.boolean({ summary: "Serve OpenIM's REST API simulator beside the gateway, for SDK apps (--no-api turns it off).", default: true, allowNo: true }),
+  'api-port': Flags.integer({ summary: `REST API port (default ${d.api.port}, as openim-api, moved to a free port when taken; 0 = any free port).` }),
+  'strict-tokens': Flags.boolean({ summary: "Upstream's token rule: only tokens issued by the auth service (REST get_user_token, msggw token --api) pass; users must be registered." }),
 };
 
 /** The parsed values of serveFlags. */
@@ -78,6 +81,9 @@ export interface ServeFlagValues {
   'admin-port'?: number;
   'admin-token'?: string;
   'admin-stream'?: boolean;
+  api?: boolean;
+  'api-port'?: number;
+  'strict-tokens'?: boolean;
 }
 
 /** A serve config and what the user should be told about it. */
@@ -156,9 +162,16 @@ export function loadServeConfig(f: ServeFlagValues): ServeConfig {
   o.admin = { enable: f['admin-stream'] ?? true };
   if (f['admin-port'] !== undefined) o.admin.port = f['admin-port'];
   if (f['admin-token']) o.admin.token = f['admin-token'];
+  if (f['api-port'] !== undefined) {
+    o.api = { port: f['api-port'] };
+    flag('api.port', 'api-port');
+  }
+  if (f['strict-tokens']) o.api = { ...(o.api ?? {}), strictTokens: true };
   const out = mergeConfig(cfg, o);
   // Simulators register fake auth/user/msg/push services: never into a real deployment unless asked.
   out.simulators = f.simulators ?? !(f.config || out.discovery.kind === 'etcd');
+  // Like the admin stream: a bare config has no REST API; the CLI commands serve it with the simulators unless told not to.
+  out.api.enable = (f.api ?? true) && out.simulators;
   out.origins = origins;
   validateConfig(out);
   return { config: out, warnings, serviceNameLayout: layout };

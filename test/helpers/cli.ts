@@ -10,15 +10,16 @@ export function requireBuild(): void {
   if (!existsSync(DIST)) throw new Error('the CLI is not built: run `npm run build` (npm test does it in pretest)');
 }
 
-/** Runs `msggw <args>` to completion. */
-export function runCli(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs `msggw <args>` to completion; `input` is written to its stdin (then closed). */
+export function runCli(args: string[], timeoutMs = 20_000, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   requireBuild();
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [BIN, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) p.stdin!.end(input);
     let stdout = '';
     let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const t = setTimeout(() => {
       p.kill('SIGKILL');
       reject(new Error(`msggw ${args.join(' ')} timed out; stderr: ${stderr}`));

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getCodec } from '../../../src/protocol/codecs.js';
+import { makeResp } from '../../../src/protocol/envelope.js';
 import { ReqIdentifier } from '../../../src/protocol/identifiers.js';
 import { pb } from '../../../src/protocol/pb.js';
 import {
@@ -209,6 +210,34 @@ describe('requests', () => {
     const pulled = await c.pullBySeqList([{ conversationID: 'si_u1_u2', begin: 1, end: 1 }]);
     expect(pulled.data.msgs.si_u1_u2!.Msgs.map((x) => x.seq)).toEqual([1]);
     expect(pb.sdkws.PullMessageBySeqsReq.decode(gw.received[4]!.req.data!).seqRanges).toEqual([{ conversationID: 'si_u1_u2', begin: 1, end: 1, num: 1 }]);
+  });
+
+  it('1004 and 1005: signalling messages and pulls by seq (ranges expanded, bounded)', async () => {
+    const c = client();
+    await c.connect();
+    gw.onRequest = (r) => (r.req.reqIdentifier === ReqIdentifier.PullMsg ? makeResp({ reqIdentifier: 1005, msgIncr: r.req.msgIncr }) : 'default');
+    await c.sendSignalMsg({ recvID: 'u2', text: 'ring' });
+    expect(gw.received[0]!.req.reqIdentifier).toBe(ReqIdentifier.SendSignalMsg);
+    expect(pb.sdkws.MsgData.decode(gw.received[0]!.req.data!)).toMatchObject({ sendID: 'u1', recvID: 'u2', contentType: 101 });
+    await c.pullMsg([{ conversationID: 'si_u1_u2', begin: 3, end: 5 }, { conversationID: 'sg_team', seqs: [9] }]);
+    expect(gw.received[1]!.req.reqIdentifier).toBe(ReqIdentifier.PullMsg);
+    expect(pb.msg.GetSeqMessageReq.decode(gw.received[1]!.req.data!)).toEqual({
+      userID: 'u1',
+      conversations: [
+        { conversationID: 'si_u1_u2', seqs: [3, 4, 5] },
+        { conversationID: 'sg_team', seqs: [9] },
+      ],
+      order: 0,
+    });
+    await expect(c.pullMsg([{ conversationID: 'c', begin: 1, end: 1e9 }])).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('onFrame sees every request and reply envelope', async () => {
+    const seen: string[] = [];
+    const c = client({ onFrame: (f) => seen.push(f.dir === 'out' ? `> ${f.req.reqIdentifier} ${f.req.msgIncr}` : f.dir === 'in' ? `< ${f.resp.reqIdentifier} ${f.resp.msgIncr}` : `${f.dir} ${f.text}`) });
+    await c.connect();
+    await c.getNewestSeq();
+    expect(seen).toEqual(['> 1001 u1_1', '< 1001 u1_1']);
   });
 
   it('logout: the reply resolves, the connection closes and does not come back', async () => {
@@ -432,6 +461,47 @@ describe('reconnect', () => {
     expect(c.state).toBe('closed');
     await new Promise((r) => setTimeout(r, 100));
     expect(gw.attempts).toHaveLength(2);
+  });
+
+  it('requests made while reconnecting wait for the new connection; subscriptions are made again', async () => {
+    const c = client({ reconnect: { enabled: true, minDelayMs: 80, maxDelayMs: 100 } });
+    const connP = gw.nextConn();
+    await c.connect();
+    await c.subscribe(['u7', 'u8']);
+    await c.subscribe([], ['u8']);
+    expect(c.subscriptions).toEqual(['u7']);
+    const closed = next<CloseEvent>(c, 'close');
+    (await connP).drop();
+    await closed;
+    expect(c.state).toBe('reconnecting');
+    const resubscribed = new Promise<{ userIDs: string[]; error?: Error }>((r) => c.once('resubscribe', r));
+    // Made during the backoff: queued, then sent on the new connection.
+    const seq = c.getNewestSeq();
+    expect(c.queuedCount).toBe(1);
+    const got = await seq;
+    expect(got.data.maxSeqs).toEqual({});
+    expect(await resubscribed).toEqual({ userIDs: ['u7'] });
+    const afterDrop = gw.received.slice(2).map((r) => [r.req.reqIdentifier, r.conn === [...gw.conns][0]]);
+    expect(afterDrop).toEqual([
+      [ReqIdentifier.GetNewestSeq, true],
+      [ReqIdentifier.WsSubUserOnlineStatus, true],
+    ]);
+    expect(pb.sdkws.SubUserOnlineStatus.decode(gw.received[3]!.req.data!).subscribeUserID).toEqual(['u7']);
+  });
+
+  it('queued requests still time out, fail when the client closes, and the queue is bounded', async () => {
+    const c = client({ reconnect: { enabled: true, minDelayMs: 5000, maxDelayMs: 5000 }, maxQueuedRequests: 2 });
+    const connP = gw.nextConn();
+    await c.connect();
+    const closed = next<CloseEvent>(c, 'close');
+    (await connP).drop();
+    await closed;
+    await expect(c.request(1001, null, { timeoutMs: 30 })).rejects.toBeInstanceOf(RequestTimeoutError);
+    const a = c.request(1001, null).catch((e: unknown) => e);
+    const b = c.request(1001, null).catch((e: unknown) => e);
+    await expect(c.request(1001, null)).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+    await c.close();
+    for (const e of await Promise.all([a, b])) expect(e).toMatchObject({ code: 'NOT_CONNECTED' });
   });
 
   it('terminate() drops without a close frame and without reconnecting', async () => {
