@@ -20,6 +20,7 @@ import { getCodec } from '../../src/protocol/codecs.js';
 import type { Req, Resp } from '../../src/protocol/envelope.js';
 import { gunzipFrame, gzipFrame } from '../../src/protocol/gzip.js';
 import { ReqIdentifier } from '../../src/protocol/identifiers.js';
+import { parseTextHeartbeat, pongText, PING_TEXT } from '../../src/protocol/heartbeat.js';
 import type { Init, sdkws, msg as msgpb, push as pushpb } from '../../src/protocol/pb-types.js';
 import { pb } from '../../src/protocol/pb.js';
 import { TypedEmitter } from './emitter.js';
@@ -847,21 +848,13 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
       else this.failHandshake(new HandshakeError('text', errCode, typeof ans.errMsg === 'string' ? ans.errMsg : '', typeof ans.errDlt === 'string' ? ans.errDlt : ''));
       return;
     }
-    let type: unknown;
-    let body: unknown;
-    try {
-      const j = JSON.parse(text) as { type?: unknown; body?: unknown };
-      type = j.type;
-      body = j.body;
-    } catch {
-      type = undefined;
-    }
-    if (type === 'pong') {
+    const hb = parseTextHeartbeat(text);
+    if (hb.type === 'pong') {
       this.onPong();
       return;
     }
-    if (type === 'ping') {
-      this.sendText(`{"type":"pong","body":${body === undefined ? 'null' : JSON.stringify(body)}}`);
+    if (hb.type === 'ping') {
+      this.sendText(pongText(hb.body));
       return;
     }
     this.protocolError(new Error(`unexpected text frame: ${text.slice(0, 200)}`));
@@ -974,7 +967,7 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
     this.lastPingAt = now;
     this.stats.pings++;
     if (this.heartbeat === 'ws-ping') ws.ping();
-    else this.sendText('{"type":"ping"}');
+    else this.sendText(PING_TEXT);
     this.hbTimer = this.timers.schedule(this.heartbeatIntervalMs, heartbeatOnTick, this);
   }
 

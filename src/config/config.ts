@@ -35,8 +35,16 @@ export interface MsggwConfig {
   readDeadlineMs: number;
   /** Interval of server pings to Web clients, ms. */
   webPingIntervalMs: number;
-  /** Frames a connection may have queued before it is closed as a slow consumer. */
+  /** Frames a connection may owe its peer (measured after each flush) before it is closed as a slow consumer. */
   writeQueueFrames: number;
+  /** Bytes a connection may owe its peer beyond the frame in flight before it is closed as a slow consumer. */
+  writeQueueBytes: number;
+  /** Bytes (as received plus as inflated) one connection's requests may cost per second; beyond, its reads wait. */
+  inboundBytesPerSec: number;
+  /** Users one connection may watch (2005) at once; more is refused with ArgsError. */
+  maxSubscriptionsPerConn: number;
+  /** User IDs (subscribe + unsubscribe) one 2005 request may name; more is refused with ArgsError. */
+  maxSubscribeIDsPerRequest: number;
 
   secret: string;
   adminUserIDs: string[];
@@ -88,7 +96,8 @@ export interface MsggwConfig {
     /** Re-report still-online users as online every this many ms (lease renewal). */
     renewIntervalMs: number;
   };
-  onlineCache: { slots: number; slotSize: number; expireMs: number };
+  /** The online cache (upstream rpccache): shards, entries per shard, entry lifetime, and a memory budget in bytes. */
+  onlineCache: { slots: number; slotSize: number; expireMs: number; maxBytes: number };
 
   webhooks: {
     url: string;
@@ -151,6 +160,10 @@ export function defaultConfig(): MsggwConfig {
     readDeadlineMs: 30_000,
     webPingIntervalMs: 27_000,
     writeQueueFrames: 256,
+    writeQueueBytes: 4 * 1024 * 1024,
+    inboundBytesPerSec: 4 * 1024 * 1024,
+    maxSubscriptionsPerConn: 3000,
+    maxSubscribeIDsPerRequest: 1000,
     secret: 'openIM123',
     adminUserIDs: ['imAdmin'],
     multiLogin: { policy: 1, maxNumOneEnd: 30 },
@@ -168,7 +181,7 @@ export function defaultConfig(): MsggwConfig {
     simulatorPorts: { auth: 0, user: 0, msg: 0, push: 0 },
     groups: {},
     presence: { workers: 4, mergeIntervalMs: 1000, batchSize: 100, renewIntervalMs: 10 * 60_000 },
-    onlineCache: { slots: 1024, slotSize: 2048, expireMs: 15 * 60_000 },
+    onlineCache: { slots: 1024, slotSize: 2048, expireMs: 15 * 60_000, maxBytes: 64 * 1024 * 1024 },
     webhooks: {
       url: '',
       afterUserOnline: { enable: false, timeout: 5 },

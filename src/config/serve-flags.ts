@@ -29,6 +29,12 @@ export const serveFlags = {
   secret: Flags.string({ summary: `Token secret (share.yml secret; default ${d.secret}).` }),
   'multi-login-policy': Flags.integer({ summary: 'Multi-login policy: 0 none, 1 same platform kicks (default), 4 same class kicks, 5 PC and other.' }),
   'max-conn': Flags.integer({ summary: `Max connections (default ${d.websocketMaxConnNum}).` }),
+  'write-queue-frames': Flags.integer({ summary: `Frames a connection may owe its peer before it is closed as a slow consumer (default ${d.writeQueueFrames}).`, min: 1 }),
+  'write-buffer-bytes': Flags.integer({ summary: `Bytes a connection may owe its peer beyond the frame in flight before it is closed (default ${d.writeQueueBytes}).`, min: 1 }),
+  'inbound-bytes-per-sec': Flags.integer({ summary: `Bytes (received + inflated) one connection's requests may cost per second; beyond, its reads wait (default ${d.inboundBytesPerSec}).`, min: 1 }),
+  'max-subscriptions': Flags.integer({ summary: `Users one connection may watch (2005) at once (default ${d.maxSubscriptionsPerConn}).`, min: 1 }),
+  'max-subscribe-ids': Flags.integer({ summary: `User IDs one 2005 request may name (default ${d.maxSubscribeIDsPerRequest}).`, min: 1 }),
+  'online-cache-bytes': Flags.integer({ summary: `Memory budget of the online cache, bytes (default ${d.onlineCache.maxBytes}).`, min: 1 }),
   admin: Flags.string({ summary: 'Admin user IDs, comma separated (default imAdmin).' }),
   auth: Flags.string({ summary: 'Address of a real OpenIM auth service (host:port) instead of discovery.' }),
   user: Flags.string({ summary: 'Address of a real OpenIM user service.' }),
@@ -67,6 +73,12 @@ export interface ServeFlagValues {
   secret?: string;
   'multi-login-policy'?: number;
   'max-conn'?: number;
+  'write-queue-frames'?: number;
+  'write-buffer-bytes'?: number;
+  'inbound-bytes-per-sec'?: number;
+  'max-subscriptions'?: number;
+  'max-subscribe-ids'?: number;
+  'online-cache-bytes'?: number;
   admin?: string;
   auth?: string;
   user?: string;
@@ -135,6 +147,12 @@ export function loadServeConfig(f: ServeFlagValues): ServeConfig {
   if (f.secret) (o.secret = f.secret), flag('secret', 'secret');
   if (f['multi-login-policy'] !== undefined) (o.multiLogin = { policy: f['multi-login-policy'] }), flag('multiLogin.policy', 'multi-login-policy');
   if (f['max-conn'] !== undefined) (o.websocketMaxConnNum = f['max-conn']), flag('websocketMaxConnNum', 'max-conn');
+  if (f['write-queue-frames'] !== undefined) o.writeQueueFrames = f['write-queue-frames'];
+  if (f['write-buffer-bytes'] !== undefined) o.writeQueueBytes = f['write-buffer-bytes'];
+  if (f['inbound-bytes-per-sec'] !== undefined) o.inboundBytesPerSec = f['inbound-bytes-per-sec'];
+  if (f['max-subscriptions'] !== undefined) o.maxSubscriptionsPerConn = f['max-subscriptions'];
+  if (f['max-subscribe-ids'] !== undefined) o.maxSubscribeIDsPerRequest = f['max-subscribe-ids'];
+  if (f['online-cache-bytes'] !== undefined) o.onlineCache = { maxBytes: f['online-cache-bytes'] };
   if (f.admin) o.adminUserIDs = f.admin.split(',').map((s) => s.trim()).filter(Boolean);
   if (f['service-names'] !== undefined) {
     o.serviceNames = parseServiceNames(f['service-names'], cfg.serviceNames);

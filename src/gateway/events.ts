@@ -1,4 +1,4 @@
-import type { CloseReason } from './client.js';
+import type { CloseReason } from './conn.js';
 
 /** What the gateway reports to observers (metrics, the admin stream, the TUI). */
 export type GatewayEvent =
