@@ -1,9 +1,11 @@
 import { Command, Flags } from '@oclif/core';
-import { startBanner } from '../src/banner.js';
-import { loadServeConfig, serveFlags } from '../src/config/serve-flags.js';
+import { startBanner } from './support/banner.js';
+import { loadServeConfig } from '../src/config/from-flags.js';
 import { BackendUnreachableError } from '../src/startup/backends.js';
 import { SimulatorConflictError } from '../src/discovery/guard.js';
+import { serveFlags } from './support/serve-flags.js';
 import { Harness } from '../harness/harness.js';
+import { fail } from './support/errors.js';
 
 export default class Serve extends Command {
   static override summary = 'Run the gateway (WebSocket + hub gRPC) with embedded OpenIM service simulators.';
@@ -13,7 +15,8 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
   static override examples = [
     '<%= config.bin %> serve',
     '<%= config.bin %> serve --port 0 --hub-port 0 --json',
-    '<%= config.bin %> serve --redis redis://127.0.0.1:6379 --discovery etcd://127.0.0.1:2379',
+    '<%= config.bin %> serve --redis redis://127.0.0.1:6379 --discovery etcd://127.0.0.1:2379 --simulators',
+    '<%= config.bin %> serve --redis redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/redis-master --discovery etcd://10.0.0.1:2379',
     '<%= config.bin %> serve -c ./openim/config',
     '<%= config.bin %> serve -c ./openim/config -i 1',
     '<%= config.bin %> serve --discovery etcd://127.0.0.1:2379 --service-names v3.8 --simulators',
@@ -32,7 +35,7 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
       cfg = loaded.config;
       for (const w of loaded.warnings) this.logToStderr(`[msggw] warning: ${w}`);
     } catch (e) {
-      this.error((e as Error).message, { code: 'MSGGW_BAD_CONFIG', exit: 2 });
+      fail(this, 'MSGGW_BAD_CONFIG', (e as Error).message);
     }
     const node = new Harness(cfg, { gateway: flags.gateway, log: (l) => this.logToStderr(`[msggw] ${l}`) });
     try {
@@ -40,20 +43,16 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
     } catch (e) {
       await node.close();
       const msg = (e as Error).message;
-      if (e instanceof BackendUnreachableError) this.error(msg, { code: e.code, suggestions: [e.suggestion], exit: 1 });
+      if (e instanceof BackendUnreachableError) fail(this, 'MSGGW_BACKEND_UNREACHABLE', msg, [e.suggestion]);
       if (e instanceof SimulatorConflictError) {
-        this.error(msg, {
-          code: e.code,
-          suggestions: [
-            `leave the simulators off (drop --simulators) and let msggw use the registered ${e.serviceName}`,
-            'or give the simulators other names with --service-names, or use a separate etcd root (etcd://host:port/otherRoot)',
-            `if ${e.key} is left over from an earlier msggw, it expires within 30 s`,
-          ],
-          exit: 1,
-        });
+        fail(this, 'MSGGW_SIMULATOR_CONFLICT', msg, [
+          `leave the simulators off (drop --simulators) and let msggw use the registered ${e.serviceName}`,
+          'or give the simulators other names with --service-names, or use a separate etcd root (etcd://host:port/otherRoot)',
+          `if ${e.key} is left over from an earlier msggw, it expires within 30 s`,
+        ]);
       }
       const suggestions = /EADDRINUSE/.test(msg) ? ['another process holds the port: pick others with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port'] : [];
-      this.error(`could not start: ${msg}`, { code: 'MSGGW_START_FAILED', suggestions, exit: 1 });
+      fail(this, 'MSGGW_START_FAILED', `could not start: ${msg}`, suggestions);
     }
     const adminToken = node.admin?.server ? node.admin.token : undefined;
     this.log(flags.json ? JSON.stringify({ ready: true, ...node.addresses, ...(adminToken ? { adminToken } : {}) }) : startBanner(cfg, node.addresses));

@@ -10,7 +10,7 @@ import type { ConnRegistry } from './gateway/registry.js';
 import type { WriteStats } from './gateway/transport.js';
 import type { PushStats } from './hub/push.js';
 import type { MetricTotals } from './metrics/metrics.js';
-import type { OnlineCacheCounters } from './online/online-cache.js';
+import type { OnlineCacheCounters } from './presence/online-cache.js';
 import type { Signal } from './util/signal.js';
 
 /** Where everything a node started listens. Absent entries were not started. */

@@ -2,7 +2,7 @@
  * From `msggw sim` flags to run options: every value parsed and checked here, with errors
  * that say which flag and what to write instead, so the command itself stays a thin shell.
  */
-import { configFromFlags, type ServeFlagValues } from '../../src/config/serve-flags.js';
+import { configFromFlags, type ServeFlagValues } from '../../src/config/from-flags.js';
 import { isValidPlatform, platformIdByName } from '../../src/protocol/platforms.js';
 import {
   chatScenario,

@@ -1,4 +1,4 @@
-import { mintToken, verifyToken } from '../../src/auth/jwt.js';
+import { mintToken, verifyToken } from './jwt.js';
 import { errs } from '../../src/protocol/errors.js';
 import { platformName } from '../../src/protocol/platforms.js';
 import type { RedisClient } from '../../src/redis/connect.js';

@@ -2,7 +2,7 @@ import { makeResp } from '../protocol/envelope.js';
 import { errs } from '../protocol/errors.js';
 import { pb } from '../protocol/pb.js';
 import { ReqIdentifier } from '../protocol/identifiers.js';
-import type { OnlineLookup } from '../online/online-cache.js';
+import type { OnlineLookup } from '../presence/online-cache.js';
 import type { Conn } from './conn.js';
 import type { Connection } from './connection.js';
 import { FrameVariants } from './frames.js';

@@ -6,7 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness } from '../../harness/harness.js';
-import { mintToken } from '../../src/auth/jwt.js';
+import { mintToken } from '../../simulators/services/jwt.js';
 import type { GatewayEvent } from '../../src/gateway/events.js';
 import { API_PATHS } from '../../simulators/api/contract.js';
 import { apiPost } from '../helpers/api.js';

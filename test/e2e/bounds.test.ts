@@ -8,7 +8,7 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayEvent } from '../../src/gateway/events.js';
-import { OnlineCache } from '../../src/online/online-cache.js';
+import { OnlineCache } from '../../src/presence/online-cache.js';
 import { gzipFrame } from '../../src/protocol/gzip.js';
 import { pb } from '../../src/protocol/pb.js';
 import { connectRedis } from '../../src/redis/connect.js';

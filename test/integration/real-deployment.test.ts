@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
-import { mintToken } from '../../src/auth/jwt.js';
+import { mintToken } from '../../simulators/services/jwt.js';
 import { connectURLRaw, RawClient } from '../helpers/gateway.js';
 import { runCli, startServe, type ServeProcess } from '../helpers/cli.js';
 import { startEtcd, type EtcdServer } from '../helpers/etcd.js';

@@ -10,11 +10,11 @@ import WebSocket from 'ws';
 import type { Connection } from '../../src/gateway/connection.js';
 import { frameHeader, SharedFrame } from '../../src/gateway/frames.js';
 import { pushResp } from '../../src/hub/push.js';
-import { getCodec } from '../../src/protocol/codecs.js';
+import { codecFor } from '../../src/protocol/codecs.js';
 import { makeResp } from '../../src/protocol/envelope.js';
 import { gunzipFrame } from '../../src/protocol/gzip.js';
 import { pb } from '../../src/protocol/pb.js';
-import { createClient, type RpcClient } from '../../src/rpc/client.js';
+import { createClient, type RpcClient } from '../../src/rpc/grpc-client.js';
 import { msgGatewayService, type MsgGatewayMethods } from '../../src/rpc/services.js';
 import type { Harness } from '../../harness/harness.js';
 import { connectOk, connectURL, eventually, startNode, type RawClient, type RawOpts } from '../helpers/gateway.js';
@@ -165,7 +165,7 @@ describe('write path against real sockets', () => {
       // What this connection's own encode gives (zlib is deterministic within one process).
       expect(got.equals(conn.encode(resp))).toBe(true);
       const raw = conn.gzip ? gunzipFrame(got) : got;
-      expect(raw.equals(getCodec(conn.sdkType === 'go' ? 'gob' : 'json', 'server').encodeResp(resp))).toBe(true);
+      expect(raw.equals(codecFor(conn.sdkType, 'server').encodeResp(resp))).toBe(true);
     }
   });
 

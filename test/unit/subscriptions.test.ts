@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Subscriptions, type Subscriber } from '../../src/gateway/subscriptions.js';
-import type { OnlineLookup } from '../../src/online/online-cache.js';
+import type { OnlineLookup } from '../../src/presence/online-cache.js';
 import { codecForSdk, type SharedFrame } from '../../src/gateway/frames.js';
 import { gunzipFrame } from '../../src/protocol/gzip.js';
 import { pb } from '../../src/protocol/pb.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadOpenIMConfigFolder } from '../../../src/config/openim-folder.js';
-import { loadServeConfig, type ServeFlagValues } from '../../../src/config/serve-flags.js';
+import { loadServeConfig, type ServeFlagValues } from '../../../src/config/from-flags.js';
 import { parseServiceNames, RPC_SERVICE_NAMES } from '../../../src/config/service-names.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'openim-config');

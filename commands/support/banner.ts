@@ -1,8 +1,8 @@
-import { mintToken } from './auth/jwt.js';
-import type { MsggwConfig } from './config/config.js';
-import type { NodeAddresses } from './node-view.js';
-import { describeRedis } from './redis/connect.js';
-import { redisSettingsOf } from './startup/backends.js';
+import { mintToken } from '../../simulators/services/jwt.js';
+import type { MsggwConfig } from '../../src/config/config.js';
+import type { NodeAddresses } from '../../src/node-view.js';
+import { describeRedis } from '../../src/redis/connect.js';
+import { redisSettingsOf } from '../../src/startup/backends.js';
 
 /** What `serve` prints on start: what listens where, and a ready-to-paste way to connect. */
 export function startBanner(cfg: MsggwConfig, a: NodeAddresses & { auth?: string; user?: string; msg?: string; push?: string; api?: string }): string {

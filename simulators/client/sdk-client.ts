@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
 import type { EnvelopeCodec } from '../../src/protocol/codec.js';
-import { getCodec } from '../../src/protocol/codecs.js';
+import { codecFor } from '../../src/protocol/codecs.js';
 import type { Req, Resp } from '../../src/protocol/envelope.js';
 import { gunzipFrame, gzipFrame } from '../../src/protocol/gzip.js';
 import { ReqIdentifier } from '../../src/protocol/identifiers.js';
@@ -324,7 +324,7 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
     this.sdkType = options.sdkType ?? 'go';
     this.gzip = options.gzip ?? this.sdkType === 'go';
     // The `sdk` flavour writes the Go SDK's struct declarations; its decoder reads either flavour.
-    this.codec = getCodec(this.sdkType === 'go' ? 'gob' : 'json', 'sdk');
+    this.codec = codecFor(this.sdkType, 'sdk');
     this.isMsgResp = options.isMsgResp ?? false;
     this.useV = options.useV ?? false;
     this.opPrefix = options.operationIDPrefix ?? '';
