@@ -101,7 +101,7 @@ export class SimulatorStack {
     const redis = redisSettingsOf(cfg);
     if (redis) await requireDurableRedis(this.redis, describeRedis(redis), { allowVolatile: cfg.redisVolatile, log: opts.log });
     for (const [groupID, members] of Object.entries(cfg.groups)) await this.msgStore.setGroup(groupID, members);
-    this.hubs = new ServicePool(msgGatewayService, cfg.serviceNames.messageGateway, { discovery: opts.discovery });
+    this.hubs = new ServicePool(msgGatewayService, cfg.serviceNames.messageGateway, { discovery: opts.discovery }, undefined, { inProcess: cfg.inProcessRpc });
 
     // --strict-tokens: upstream's rule (a token must have been issued); otherwise offline-minted tokens pass.
     const auth = authHandlers({ redis: this.redis, secret: cfg.secret, expireDays: cfg.tokenExpireDays, acceptUnseen: !cfg.api.strictTokens, adminUserIDs: cfg.adminUserIDs });

@@ -33,6 +33,7 @@ export interface ServeFlagValues {
   simulators?: boolean;
   'service-names'?: string;
   gateway: boolean;
+  'in-process-rpc'?: boolean;
   group?: string[];
   'merge-interval'?: number;
   'redis-volatile'?: boolean;
@@ -77,6 +78,7 @@ export function loadServeConfig(f: ServeFlagValues): ServeConfig {
     layout = folder.serviceNameLayout;
   }
   const o: DeepPartial<MsggwConfig> = {};
+  if (f['in-process-rpc'] === false) o.inProcessRpc = false;
   const flag = (path: string, name: string) => (origins[path] = `--${name}`);
   if (f.listen !== undefined) {
     o.listenIP = f.listen;
