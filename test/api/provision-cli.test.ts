@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PATHS } from '../../simulators/api/contract.js';
 import { apiPost } from '../helpers/api.js';
@@ -48,6 +49,16 @@ describe('sim, token and client --api against serve --strict-tokens', { timeout:
       if (i === 1) expect(r.stderr).toContain('(6 existed)');
       expect(report(out).metrics.lost).toBe(0);
     }
+  });
+
+  it("sim run FILE --api: the file's groups: are created on the server with their members", async () => {
+    const out = join(tmpdir(), `msggw-file-${tag}.json`);
+    const file = fileURLToPath(new URL('../../fixtures/scenarios/chat-mix.yaml', import.meta.url));
+    const r = await runCli(['sim', 'run', file, '--duration', '4s', '--url', ws, '--api', api, '--secret', 'openIM123', '--prefix', `pf${tag}_`, '--json', out, '--threshold', 'lost==0'], 90_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('provision: registered 40/40 users');
+    expect(r.stderr).toContain(`provision: group pf${tag}_lobby: 20 members`);
+    expect(report(out).metrics.lost).toBe(0);
   });
 
   it('offline-minted tokens are refused there (1507)', async () => {
