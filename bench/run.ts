@@ -49,7 +49,8 @@ const MIXED = [
  * Gateway settings of the bench: upstream defaults, except that the load sends no heartbeats
  * (so the read deadline is raised) and the hub's push answers are not what is measured.
  */
-const GATEWAY_BASE: DeepPartial<MsggwConfig> = { readDeadlineMs: 600_000, websocketMaxConnNum: 100_000 };
+// The bench's redis-server runs without AOF (durability is not what is measured), hence redisVolatile.
+const GATEWAY_BASE: DeepPartial<MsggwConfig> = { readDeadlineMs: 600_000, websocketMaxConnNum: 100_000, redisVolatile: true };
 /** The bench's redis-server (pinned with the servers), when installed; else the embedded mock. */
 let redisUrl: string | undefined;
 
