@@ -31,6 +31,10 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export function createClient<M extends Methods<M>>(svc: GrpcService<M>, address: string, observer?: RpcObserver): RpcClient<M> {
   const grpcClient = new Client(address, credentials.createInsecure(), {
     'grpc.keepalive_time_ms': 30_000,
+    // A restarted peer (a gateway node, a service) is reachable again within 2 s; grpc-js' default
+    // backoff grows to 2 minutes, during which every call to it fails at once.
+    'grpc.initial_reconnect_backoff_ms': 200,
+    'grpc.max_reconnect_backoff_ms': 2000,
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
   });
   const options = (opts?: CallOpts): CallOptions => ({ deadline: Date.now() + (opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
