@@ -18,6 +18,8 @@ export interface CliErrorSpec {
 export const CLI_ERRORS = {
   MSGGW_BAD_CONFIG: { message: 'the flags or the OpenIM config folder do not make a valid configuration', suggestion: 'fix the value the message names; --help lists every flag', exit: 2 },
   MSGGW_START_FAILED: { message: 'the gateway or a simulator could not start (a port taken, Redis or etcd unreachable...)', suggestion: 'pick other ports with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port', exit: 1 },
+  MSGGW_WORKERS_FLAG: { message: '--workers is not a whole number from 1 to 256 or auto, or does not fit the other flags', suggestion: 'e.g. --workers 2, or --workers auto for one per core', exit: 2 },
+  MSGGW_WORKERS_REDIS: { message: 'serve --workers needs a Redis all workers share, and none was given or could be started', suggestion: 'pass --redis redis://host:port, or install redis-server (apt-get install redis-server) and msggw starts one', exit: 1 },
   MSGGW_NO_TTY: { message: 'msggw tui needs an interactive terminal', suggestion: 'run it in a terminal (or tmux); for scripts use msggw serve / msggw sim', exit: 2 },
   MSGGW_NO_GATEWAY: { message: 'the command needs a gateway but was told not to run one', suggestion: 'drop --no-gateway, or attach to a running one with --attach', exit: 2 },
   MSGGW_ADMIN_TOKEN: { message: '--attach needs the admin stream token', suggestion: 'msggw serve prints the admin stream address and token at start', exit: 2 },
@@ -39,6 +41,8 @@ export const CLI_ERRORS = {
   MSGGW_SIM_TOKENS: { message: 'the tokens file could not be read', suggestion: 'JSON {"user:platform":"token"} or lines "user platform token"', exit: 2 },
   MSGGW_SIM_THRESHOLD: { message: 'a --threshold expression could not be parsed', suggestion: "e.g. -t 'delivery.p99<50ms' -t 'lost==0'", exit: 2 },
   MSGGW_SIM_THRESHOLDS: { message: 'the run finished but thresholds failed', suggestion: 'the summary shows each failed check and the measured value', exit: 1 },
+  MSGGW_SIM_PROVISION: { message: 'provisioning the target through its REST API (--api) failed; no load was run', suggestion: 'the message names the endpoint, errCode and errMsg; check --api, --secret or --admin-token', exit: 1 },
+  MSGGW_API_CALL: { message: 'a call to an OpenIM REST API (--api) failed', suggestion: 'check --api (msggw serve prints it as "rest api") and --secret or --admin-token', exit: 1 },
   MSGGW_SIM_SCENARIO_ERROR: { message: 'the scenario stopped with an error before its end', suggestion: 'the summary and the --json report say what failed', exit: 1 },
 } as const satisfies Record<string, CliErrorSpec>;
 
