@@ -18,6 +18,8 @@ export interface CliErrorSpec {
 export const CLI_ERRORS = {
   MSGGW_BAD_CONFIG: { message: 'the flags or the OpenIM config folder do not make a valid configuration', suggestion: 'fix the value the message names; --help lists every flag', exit: 2 },
   MSGGW_START_FAILED: { message: 'the gateway or a simulator could not start (a port taken, Redis or etcd unreachable...)', suggestion: 'pick other ports with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port', exit: 1 },
+  MSGGW_BACKEND_UNREACHABLE: { message: 'etcd or Redis did not answer at start (the message names the file and key, or the flag, its address came from)', suggestion: 'start it there, or fix that key (or override it with --discovery / --redis)', exit: 1 },
+  MSGGW_SIMULATOR_CONFLICT: { message: 'a simulator would be registered under a service name another instance already holds', suggestion: 'leave the simulators off, or give them other names with --service-names', exit: 1 },
   MSGGW_WORKERS_FLAG: { message: '--workers is not a whole number from 1 to 256 or auto, or does not fit the other flags', suggestion: 'e.g. --workers 2, or --workers auto for one per core', exit: 2 },
   MSGGW_WORKERS_REDIS: { message: 'serve --workers needs a Redis all workers share, and none was given or could be started', suggestion: 'pass --redis redis://host:port, or install redis-server (apt-get install redis-server) and msggw starts one', exit: 1 },
   MSGGW_NO_TTY: { message: 'msggw tui needs an interactive terminal', suggestion: 'run it in a terminal (or tmux); for scripts use msggw serve / msggw sim', exit: 2 },
@@ -33,6 +35,7 @@ export const CLI_ERRORS = {
   MSGGW_CALL_METADATA: { message: 'a --metadata value is not key=value', suggestion: 'e.g. --metadata x-trace=abc', exit: 2 },
   MSGGW_CALL_JSON: { message: 'the request is not JSON', suggestion: `quote it for the shell: '{"userIDs":["u1"]}'`, exit: 2 },
   MSGGW_CALL_REQUEST: { message: 'the JSON does not fit the request message', suggestion: 'msggw call --list shows the request fields', exit: 2 },
+  MSGGW_CALL_SERVICE_NAMES: { message: 'a --service-names value could not be read', suggestion: 'v3.8, rpc-service and/or key=name pairs, e.g. --service-names v3.8,msg=my-msg', exit: 2 },
   MSGGW_CALL_NOT_FOUND: { message: 'nothing is registered in discovery under the service name', suggestion: 'is the node running and registered? check --discovery', exit: 2 },
   MSGGW_CALL_ADDR: { message: 'no address to call', suggestion: 'pass --addr host:port (msggw serve prints every address) or --discovery etcd://host:port', exit: 2 },
   MSGGW_SIM_SCENARIO: { message: 'unknown scenario', suggestion: 'msggw sim --help lists the scenarios', exit: 2 },
