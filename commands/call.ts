@@ -4,6 +4,7 @@ import { CodeError, errCodeName } from '../src/protocol/errors.js';
 import { CallError, callJSON, describeAll, resolveTarget } from '../simulators/tools/rpc-call.js';
 import { createDiscovery, parseDiscoveryFlag } from '../src/discovery/index.js';
 import { fail, failWith } from './support/errors.js';
+import { durationFlag, hostPortFlag } from './support/flags.js';
 import { parseServiceNames, RPC_SERVICE_NAMES } from '../src/config/service-names.js';
 
 export default class Call extends Command {
@@ -24,13 +25,13 @@ prints the reply as JSON. Errors show the OpenIM code, message and detail, and e
   };
   static override flags = {
     list: Flags.boolean({ char: 'l', summary: 'List every service, method and request field.' }),
-    addr: Flags.string({ char: 'a', summary: 'host:port to call (default: the hub at 127.0.0.1:10140 for msgGateway).' }),
+    addr: hostPortFlag({ char: 'a', summary: 'host:port to call (default: the hub at 127.0.0.1:10140 for msgGateway).' }),
     discovery: Flags.string({ summary: "Find the service through discovery: 'etcd://host:port'." }),
     'service-names': Flags.string({ summary: 'Names to look services up under: v3.8, rpc-service (default) and/or key=name pairs, as serve takes them.' }),
     'op-user': Flags.string({ summary: 'opUserID metadata (the caller; admin-only methods need an admin).', default: 'imAdmin' }),
     'operation-id': Flags.string({ summary: 'operationID metadata (default: generated).' }),
     metadata: Flags.string({ char: 'm', summary: 'Extra metadata key=value, sent as a customHeader key (repeatable).', multiple: true }),
-    timeout: Flags.integer({ summary: 'Call timeout in ms.', default: 10_000 }),
+    timeout: durationFlag({ summary: 'Call timeout, e.g. 5s or 500ms (a bare number is seconds).', default: 10_000, defaultHelp: async () => '10s' }),
     json: Flags.boolean({ summary: 'Compact JSON output (one line), errors as JSON too.' }),
   };
 

@@ -11,8 +11,8 @@ export interface CliErrorSpec {
   message: string;
   /** What to try, used when the place raising it has nothing more specific. */
   suggestion: string;
-  /** Process exit status: 2 for a usage error, 1 for a failure at run time. */
-  exit: 1 | 2;
+  /** Process exit status: 2 for a usage error, 1 for a failure at run time, 3 for a sim run cut short. */
+  exit: 1 | 2 | 3;
 }
 
 export const CLI_ERRORS = {
@@ -27,8 +27,12 @@ export const CLI_ERRORS = {
   MSGGW_ADMIN_TOKEN: { message: '--attach needs the admin stream token', suggestion: 'msggw serve prints the admin stream address and token at start', exit: 2 },
   MSGGW_ATTACH_FAILED: { message: 'could not attach to the admin event stream', suggestion: 'check the address and token serve printed ("Admin event stream: ws://host:port/ (token ...)")', exit: 1 },
   MSGGW_CLIENT_ARGS: { message: 'the msggw client flags or an interactive line do not make a valid request', suggestion: 'msggw client --help shows every flag with examples', exit: 2 },
-  MSGGW_BAD_DURATION: { message: 'a duration flag could not be read', suggestion: 'e.g. 5s, 500ms, 2m or forever', exit: 2 },
-  MSGGW_BAD_PLATFORM: { message: 'not an OpenIM platform ID', suggestion: 'use 1-11, e.g. 5 for Web', exit: 2 },
+  MSGGW_UNKNOWN_FLAG: { message: 'the command has no such flag', suggestion: 'msggw <command> --help lists every flag', exit: 2 },
+  MSGGW_BAD_DURATION: { message: 'a duration flag could not be read', suggestion: 'a number with a unit: 500ms, 10s, 2m, 1h or 1m30s (a bare number is seconds)', exit: 2 },
+  MSGGW_BAD_PLATFORM: { message: 'not an OpenIM platform ID or name', suggestion: 'an ID 1-11 or a name in any case, e.g. 5 or web', exit: 2 },
+  MSGGW_BAD_ADDR: { message: 'a service address is not host:port', suggestion: 'e.g. 127.0.0.1:10140 (msggw serve prints every address)', exit: 2 },
+  MSGGW_BAD_URL: { message: 'a gateway address is not a ws:// URL', suggestion: 'e.g. ws://127.0.0.1:10001/', exit: 2 },
+  MSGGW_TOKEN_USER: { message: 'msggw token needs a non-empty --user', suggestion: 'e.g. msggw token --user u1', exit: 2 },
   MSGGW_CALL_TARGET: { message: 'msggw call needs service.Method', suggestion: 'write it like msgGateway.GetUsersOnlineStatus (see msggw call --list)', exit: 2 },
   MSGGW_CALL_SERVICE: { message: 'no such service', suggestion: 'msggw call --list shows every service', exit: 2 },
   MSGGW_CALL_METHOD: { message: 'the service has no such method', suggestion: 'msggw call --list shows every method', exit: 2 },
@@ -43,7 +47,8 @@ export const CLI_ERRORS = {
   MSGGW_SIM_FILE: { message: 'the scenario file is missing, unreadable or invalid', suggestion: 'msggw sim run fixtures/scenarios/chat-mix.yaml shows the format', exit: 2 },
   MSGGW_SIM_TOKENS: { message: 'the tokens file could not be read', suggestion: 'JSON {"user:platform":"token"} or lines "user platform token"', exit: 2 },
   MSGGW_SIM_THRESHOLD: { message: 'a --threshold expression could not be parsed', suggestion: "e.g. -t 'delivery.p99<50ms' -t 'lost==0'", exit: 2 },
-  MSGGW_SIM_THRESHOLDS: { message: 'the run finished but thresholds failed', suggestion: 'the summary shows each failed check and the measured value', exit: 1 },
+  MSGGW_SIM_CHECKS: { message: 'the run finished but checks failed (default checks or --threshold)', suggestion: 'the summary shows each failed check and the measured value', exit: 1 },
+  MSGGW_SIM_INCOMPLETE: { message: 'the run was interrupted (Ctrl-C or SIGTERM) before its end', suggestion: 'run it again to the end; the report covers only the part that ran', exit: 3 },
   MSGGW_SIM_PROVISION: { message: 'provisioning the target through its REST API (--api) failed; no load was run', suggestion: 'the message names the endpoint, errCode and errMsg; check --api, --secret or --admin-token', exit: 1 },
   MSGGW_API_CALL: { message: 'a call to an OpenIM REST API (--api) failed', suggestion: 'check --api (msggw serve prints it as "rest api") and --secret or --admin-token', exit: 1 },
   MSGGW_SIM_SCENARIO_ERROR: { message: 'the scenario stopped with an error before its end', suggestion: 'the summary and the --json report say what failed', exit: 1 },

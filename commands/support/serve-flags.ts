@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { defaultConfig } from '../../src/config/config.js';
+import { durationFlag, hostPortFlag } from './flags.js';
 
 const d = defaultConfig();
 
@@ -32,10 +33,10 @@ export const serveFlags = {
   'max-subscribe-ids': Flags.integer({ summary: `User IDs one 2005 request may name (default ${d.maxSubscribeIDsPerRequest}).`, min: 1 }),
   'online-cache-bytes': Flags.integer({ summary: `Memory budget of the online cache, bytes (default ${d.onlineCache.maxBytes}).`, min: 1 }),
   admin: Flags.string({ summary: 'Admin user IDs, comma separated (default imAdmin).' }),
-  auth: Flags.string({ summary: 'Address of a real OpenIM auth service (host:port) instead of discovery.' }),
-  user: Flags.string({ summary: 'Address of a real OpenIM user service.' }),
-  msg: Flags.string({ summary: 'Address of a real OpenIM msg service.' }),
-  push: Flags.string({ summary: 'Address of a real OpenIM push service.' }),
+  'auth-addr': hostPortFlag({ summary: 'Address (host:port) of a real OpenIM auth service, instead of discovery.' }),
+  'user-addr': hostPortFlag({ summary: 'Address (host:port) of a real OpenIM user service.' }),
+  'msg-addr': hostPortFlag({ summary: 'Address (host:port) of a real OpenIM msg service.' }),
+  'push-addr': hostPortFlag({ summary: 'Address (host:port) of a real OpenIM push service.' }),
   simulators: Flags.boolean({
     summary: 'Start the embedded auth/user/msg/push simulators (default: on, but off with -c or etcd discovery, so nothing fake joins a real deployment).',
     allowNo: true,
@@ -47,8 +48,8 @@ export const serveFlags = {
   'in-process-rpc': Flags.boolean({ summary: 'Call the simulators (and they the hub) in-process when they run in this process; --no-in-process-rpc keeps those calls on real gRPC over loopback.', default: true, allowNo: true }),
   group: Flags.string({ summary: 'A group the msg simulator knows: groupID=u1,u2,u3 (repeatable).', multiple: true }),
   'redis-volatile': Flags.boolean({ summary: 'Let the simulators use a Redis without AOF (a Redis crash then loses acknowledged messages and reuses seqs).' }),
-  'node-ttl': Flags.integer({ summary: `Presence: seconds a crashed node's users stay online at most, about (heartbeat TTL of its user set; 0 = off, as upstream; default ${d.presence.nodeTtlMs / 1000}).` }),
-  'merge-interval': Flags.integer({ summary: 'Presence: ms between status batches to the user service (default 1000).' }),
+  'node-ttl': durationFlag({ summary: `Presence: how long a crashed node's users stay online at most, about (heartbeat TTL of its user set; 0 = off, as upstream; default ${d.presence.nodeTtlMs / 1000}s).` }),
+  'merge-interval': durationFlag({ summary: 'Presence: time between status batches to the user service, e.g. 100ms (default 1s).' }),
   'webhook-url': Flags.string({ summary: 'Base URL of the webhook receiver; enables the user online/offline/kick callbacks.' }),
   'admin-port': Flags.integer({ summary: `Admin event stream port, for msggw tui --attach (default ${d.admin.port}, moved to a free port when taken; 0 = any free port).` }),
   'admin-token': Flags.string({ summary: 'Token admin stream clients must present (default: generated at start and printed).' }),

@@ -3,6 +3,7 @@ import { loadOpenIMConfigFolder, type ConfigOrigins, type ServiceNameLayout } fr
 import { validateConfig } from './validate.js';
 import { parseServiceNames } from './service-names.js';
 import { parseDiscoveryFlag } from '../discovery/index.js';
+import { checkHostPort } from '../util/addr.js';
 import { parseRedisUrl } from '../redis/connect.js';
 
 /** The values of the flags every gateway-starting command shares (serve, sim, tui; defined in commands/support/serve-flags.ts). */
@@ -26,17 +27,19 @@ export interface ServeFlagValues {
   'max-subscribe-ids'?: number;
   'online-cache-bytes'?: number;
   admin?: string;
-  auth?: string;
-  user?: string;
-  msg?: string;
-  push?: string;
+  'auth-addr'?: string;
+  'user-addr'?: string;
+  'msg-addr'?: string;
+  'push-addr'?: string;
   simulators?: boolean;
   'service-names'?: string;
   gateway: boolean;
   'in-process-rpc'?: boolean;
   group?: string[];
+  /** Milliseconds. */
   'merge-interval'?: number;
   'redis-volatile'?: boolean;
+  /** Milliseconds, whole seconds. */
   'node-ttl'?: number;
   'webhook-url'?: string;
   'admin-port'?: number;
@@ -110,7 +113,11 @@ export function loadServeConfig(f: ServeFlagValues): ServeConfig {
     for (const k of Object.keys(o.serviceNames)) flag(`serviceNames.${k}`, 'service-names');
   }
   const addrs: Record<string, string> = {};
-  for (const k of ['auth', 'user', 'msg', 'push'] as const) if (f[k]) addrs[k] = f[k]!;
+  for (const k of ['auth', 'user', 'msg', 'push'] as const) {
+    const a = f[`${k}-addr`];
+    // The flags check this already; an embedder passing values directly gets the same check.
+    if (a) addrs[k] = checkHostPort(a, `--${k}-addr`);
+  }
   if (Object.keys(addrs).length > 0) o.serviceAddrs = addrs;
   if (f.group) {
     const groups: Record<string, string[]> = {};
@@ -123,8 +130,9 @@ export function loadServeConfig(f: ServeFlagValues): ServeConfig {
   }
   if (f['merge-interval'] !== undefined) o.presence = { mergeIntervalMs: f['merge-interval'] };
   if (f['node-ttl'] !== undefined) {
-    if (!Number.isInteger(f['node-ttl']) || f['node-ttl'] < 0) throw new Error(`--node-ttl ${f['node-ttl']}: expected whole seconds >= 0`);
-    o.presence = { ...o.presence, nodeTtlMs: f['node-ttl'] * 1000 };
+    // Milliseconds (a duration flag); the TTL lives in Redis in whole seconds.
+    if (!(f['node-ttl'] >= 0) || f['node-ttl'] % 1000 !== 0) throw new Error(`--node-ttl ${f['node-ttl']}ms: expected whole seconds, e.g. 30s (0 = off)`);
+    o.presence = { ...o.presence, nodeTtlMs: f['node-ttl'] };
   }
   if (f['redis-volatile']) o.redisVolatile = true;
   if (f['webhook-url']) {
