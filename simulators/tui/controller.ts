@@ -260,7 +260,7 @@ export class TuiController {
       case 'm': {
         const c = this.selectedSim('message');
         if (!c) return;
-        this.prompt('message', `message from ${c.userID}@${platLabel(c.platformID)}`, `${this.otherUser(c.userID) ?? 'u2'} hello from ${c.userID}`, 'recvID text, or g:groupID text');
+        this.prompt('message', `message from ${this.simName(c)}`, `${this.otherUser(c.userID) ?? 'u2'} hello from ${c.userID}`, 'recvID text, or g:groupID text');
         return;
       }
       case 's': {
@@ -584,9 +584,10 @@ export class TuiController {
   private logout(): void {
     const c = this.selectedSim('log out');
     if (!c) return;
+    const name = this.simName(c);
     void this.run(async () => {
       await c.logout();
-      this.status(`${c.userID}@${platLabel(c.platformID)} logged out (2003)`);
+      this.status(`${name} logged out (2003)`);
     });
   }
 

@@ -51,18 +51,22 @@ export async function pushText(hub: Hub, userIDs: string[], text: string): Promi
     createTime: Date.now(),
   };
   const r = await hub.SuperGroupOnlineBatchPushOneMsg({ msgData, pushToUserIDs: userIDs }, ctx(), TIMEOUT);
+  // Upstream lists a result per iOS/Android connection, and per failed or iOS-background one;
+  // a frame delivered to Web or PC is counted in the push event, not listed here.
   const lines: string[] = [];
-  let conns = 0;
-  let ok = 0;
+  const codes: Record<string, number> = {};
+  let online = 0;
   for (const u of r.singlePushResult) {
+    if (u.onlinePush) online++;
     const each = u.resp.map((p) => {
-      conns++;
-      if (p.ResultCode === 0) ok++;
-      return `${platLabel(p.RecvPlatFormID)} ${p.ResultCode === 0 ? 'ok' : `code ${p.ResultCode}`}`;
+      const code = p.ResultCode === 0 ? 'ok' : String(p.ResultCode);
+      codes[code] = (codes[code] ?? 0) + 1;
+      return `${platLabel(p.RecvPlatFormID)} ${code}`;
     });
-    lines.push(`push ${u.userID}: ${u.onlinePush ? 'online' : 'not online'}${each.length ? `, ${each.join(' · ')}` : ''}`);
+    lines.push(`push ${u.userID}: onlinePush ${u.onlinePush}${each.length ? `, ${each.join(' · ')}` : ', no iOS/Android result listed'}`);
   }
-  return { summary: `SuperGroupOnlineBatchPushOneMsg "${text}" to ${userIDs.length} user(s): ${ok} of ${conns} connection(s) ok`, lines };
+  const listed = Object.entries(codes).map(([c, n]) => `${c}×${n}`).join(' ');
+  return { summary: `SuperGroupOnlineBatchPushOneMsg → ${userIDs.length} user(s): onlinePush ${online}, ${listed || 'no result listed'}`, lines };
 }
 
 /** MultiTerminalLoginCheck as another node would send it for a login of `userID` on `platformID`. */
