@@ -12,7 +12,7 @@ import { getCodec } from '../src/protocol/codecs.js';
 import { gunzipFrame } from '../src/protocol/gzip.js';
 import { pb } from '../src/protocol/pb.js';
 import type { sdkws } from '../src/protocol/pb-types.js';
-import { createClient, type RpcClient } from '../src/rpc/client.js';
+import { createClient, type RpcClient } from '../src/rpc/grpc-client.js';
 import { msgGatewayService, type MsgGatewayMethods } from '../src/rpc/services.js';
 import { ConnSet, openConn, type ConnSpec } from './lib/conn.js';
 import { benchMsg, broadcastBody, pushFrames, requestFrame } from './lib/frames.js';

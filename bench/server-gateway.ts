@@ -13,7 +13,6 @@ import { writeHeapSnapshot } from 'node:v8';
 import { serveIpc } from './lib/ipc.js';
 import { procStats, type ProcStats } from './lib/server-stats.js';
 import type { PushStats } from '../src/hub/push.js';
-import { writeStats } from '../src/gateway/client.js';
 
 /** Argument of the `start` command. */
 export interface GatewayStartArg {
@@ -60,8 +59,8 @@ serveIpc({
     const collect = (arg as { gc?: boolean } | null)?.gc === true;
     let pendingFrames = 0;
     const view = node?.node?.view();
-    if (view) for (const c of view.registry.allClients()) pendingFrames += c.pending;
-    return { ...(await procStats(view?.counts().conns ?? 0, collect)), push: view ? { ...view.pushStats() } : null, writes: { ...writeStats }, slowClosed, pendingFrames };
+    if (view) for (const c of view.registry.allClients()) pendingFrames += c.queueDepth;
+    return { ...(await procStats(view?.counts().conns ?? 0, collect)), push: view ? { ...view.pushStats() } : null, writes: view ? { ...view.writeStats() } : { frames: 0, flushes: 0 }, slowClosed, pendingFrames };
   },
   // CPU profile of a measured window only (the --cpu-prof flag would include connection setup).
   profileStart: async () => {

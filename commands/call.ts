@@ -1,8 +1,9 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { randomUUID } from 'node:crypto';
 import { CodeError, errCodeName } from '../src/protocol/errors.js';
-import { CallError, callJSON, describeAll, resolveTarget } from '../src/rpc/call.js';
+import { CallError, callJSON, describeAll, resolveTarget } from '../simulators/tools/rpc-call.js';
 import { createDiscovery, parseDiscoveryFlag } from '../src/discovery/index.js';
+import { fail, failWith } from './support/errors.js';
 
 export default class Call extends Command {
   static override summary = 'Call any RPC of the hub or the OpenIM services with a JSON request (like grpcurl).';
@@ -41,11 +42,11 @@ prints the reply as JSON. Errors show the OpenIM code, message and detail, and e
       }
       return;
     }
-    if (!args.target) this.error('which RPC? give service.Method', { code: 'MSGGW_CALL_TARGET', suggestions: ["msggw call --list", `msggw call msgGateway.GetUsersOnlineStatus '{"userIDs":["u1"]}'`], exit: 2 });
+    if (!args.target) fail(this, 'MSGGW_CALL_TARGET', 'which RPC? give service.Method', ['msggw call --list', `msggw call msgGateway.GetUsersOnlineStatus '{"userIDs":["u1"]}'`]);
     const custom: Record<string, string[]> = {};
     for (const kv of flags.metadata ?? []) {
       const i = kv.indexOf('=');
-      if (i <= 0) this.error(`--metadata ${kv}: expected key=value`, { code: 'MSGGW_CALL_METADATA', exit: 2 });
+      if (i <= 0) fail(this, 'MSGGW_CALL_METADATA', `--metadata ${kv}: expected key=value`);
       (custom[kv.slice(0, i).toLowerCase()] ??= []).push(kv.slice(i + 1));
     }
     const ctx = {
@@ -65,7 +66,7 @@ prints the reply as JSON. Errors show the OpenIM code, message and detail, and e
         if (flags.json) this.log(JSON.stringify(out));
         this.error(`${e.code} ${e.message}${e.detail ? `: ${e.detail}` : ''}`, { code: `OPENIM_${e.code}`, exit: 1 });
       }
-      if (e instanceof CallError) this.error(e.message, { code: e.code, suggestions: e.suggestion ? [e.suggestion] : [], exit: 2 });
+      if (e instanceof CallError) failWith(this, e.code, e.message, e.suggestion);
       throw e;
     } finally {
       await discovery?.close();

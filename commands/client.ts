@@ -4,6 +4,7 @@ import { runSession } from '../simulators/client/session.js';
 import { parseConvRange, parseRaw, type ClientAction } from '../simulators/client/actions.js';
 import { defaultConfig } from '../src/config/config.js';
 import { parseDuration } from '../simulators/scenarios/units.js';
+import { fail } from './support/errors.js';
 
 export default class Client extends Command {
   static override summary = 'Connect one simulated OpenIM client and send any request by hand (like wscat for OpenIM).';
@@ -72,7 +73,7 @@ its requests otherwise (after the input ends with --interactive); --stay sets ho
       for (const r of flags.raw ?? []) actions.push(parseRaw(r));
       if (flags.logout) actions.push({ kind: 'logout' });
     } catch (e) {
-      this.error((e as Error).message, { code: 'MSGGW_CLIENT_ARGS', suggestions: ['msggw client --help shows every flag with examples'], exit: 2 });
+      fail(this, 'MSGGW_CLIENT_ARGS', (e as Error).message);
     }
     // Listening or watching stays until Ctrl-C; requests alone leave once answered.
     let stayMs = flags.interactive || actions.some((a) => a.kind !== 'subscribe') ? 0 : Infinity;
@@ -80,7 +81,7 @@ its requests otherwise (after the input ends with --interactive); --stay sets ho
       try {
         stayMs = flags.stay === 'forever' ? Infinity : parseDuration(flags.stay, '--stay');
       } catch (e) {
-        this.error((e as Error).message, { code: 'MSGGW_BAD_DURATION', suggestions: ['e.g. 5s, 500ms, 2m or forever'], exit: 2 });
+        fail(this, 'MSGGW_BAD_DURATION', (e as Error).message);
       }
     }
     const rl = flags.interactive ? createInterface({ input: process.stdin, terminal: false }) : undefined;

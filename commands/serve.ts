@@ -1,7 +1,9 @@
 import { Command, Flags } from '@oclif/core';
-import { startBanner } from '../src/banner.js';
-import { configFromFlags, serveFlags } from '../src/config/serve-flags.js';
+import { startBanner } from './support/banner.js';
+import { configFromFlags } from '../src/config/from-flags.js';
+import { serveFlags } from './support/serve-flags.js';
 import { Harness } from '../harness/harness.js';
+import { fail } from './support/errors.js';
 
 export default class Serve extends Command {
   static override summary = 'Run the gateway (WebSocket + hub gRPC) with embedded OpenIM service simulators.';
@@ -26,7 +28,7 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
     try {
       cfg = configFromFlags(flags);
     } catch (e) {
-      this.error((e as Error).message, { code: 'MSGGW_BAD_CONFIG', exit: 2 });
+      fail(this, 'MSGGW_BAD_CONFIG', (e as Error).message);
     }
     const node = new Harness(cfg, { gateway: flags.gateway, log: (l) => this.logToStderr(`[msggw] ${l}`) });
     try {
@@ -35,7 +37,7 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
       await node.close();
       const msg = (e as Error).message;
       const suggestions = /EADDRINUSE/.test(msg) ? ['another process holds the port: pick others with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port'] : [];
-      this.error(`could not start: ${msg}`, { code: 'MSGGW_START_FAILED', suggestions, exit: 1 });
+      fail(this, 'MSGGW_START_FAILED', `could not start: ${msg}`, suggestions);
     }
     const adminToken = node.admin?.server ? node.admin.token : undefined;
     this.log(flags.json ? JSON.stringify({ ready: true, ...node.addresses, ...(adminToken ? { adminToken } : {}) }) : startBanner(cfg, node.addresses));

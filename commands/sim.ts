@@ -1,7 +1,8 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { writeFileSync } from 'node:fs';
 import { startSimTarget } from '../harness/sim-target.js';
-import { serveFlags } from '../src/config/serve-flags.js';
+import { serveFlags } from './support/serve-flags.js';
+import { fail, failWith } from './support/errors.js';
 import {
   formatSummary,
   renderHtml,
@@ -15,7 +16,8 @@ import {
 } from '../simulators/scenarios/index.js';
 
 // Every gateway flag except --no-gateway: the in-process gateway is the point of the default target.
-const { gateway: _gateway, ...gatewayFlags } = serveFlags;
+// And without the REST API flags: the sim's own --api names an OpenIM to provision, not one to serve.
+const { gateway: _gateway, api: _api, 'api-port': _apiPort, ...gatewayFlags } = serveFlags;
 
 export default class Sim extends Command {
   static override summary = 'Simulated OpenIM clients: load and scenario tests with reports that can fail CI.';
@@ -79,7 +81,7 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
     const num = (v: string | undefined, flag: string): number | undefined => {
       if (v === undefined) return undefined;
       const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) this.error(`--${flag} ${v}: expected a non-negative number`, { code: 'MSGGW_SIM_FLAG', exit: 2 });
+      if (!Number.isFinite(n) || n < 0) fail(this, 'MSGGW_SIM_FLAG', `--${flag} ${v}: expected a non-negative number`);
       return n;
     };
     let options;
@@ -87,8 +89,8 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
       const values: SimFlagValues = { ...flags, rate: num(flags.rate, 'rate'), ramp: num(flags.ramp, 'ramp'), churn: num(flags.churn, 'churn') };
       options = simOptionsFromFlags(args.scenario, args.file, values);
     } catch (e) {
-      if (e instanceof SimUsageError) this.error(e.message, { code: e.code, suggestions: e.suggestion ? [e.suggestion] : [], exit: 2 });
-      if (e instanceof ScenarioFileError) this.error(e.message, { code: 'MSGGW_SIM_FILE', exit: 2 });
+      if (e instanceof SimUsageError) failWith(this, e.code, e.message, e.suggestion);
+      if (e instanceof ScenarioFileError) fail(this, 'MSGGW_SIM_FILE', e.message);
       throw e;
     }
     const stop = new AbortController();
@@ -101,7 +103,7 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
     } catch (e) {
       if (e instanceof TargetStartError) {
         const suggestions = /EADDRINUSE/.test(e.message) ? ['a port is taken: leave --port/--hub-port/--metrics-port unset for free ports'] : [];
-        this.error(`could not start the in-process gateway: ${e.message}`, { code: 'MSGGW_START_FAILED', suggestions, exit: 1 });
+        fail(this, 'MSGGW_START_FAILED', `could not start the in-process gateway: ${e.message}`, suggestions);
       }
       throw e;
     } finally {
@@ -112,9 +114,9 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
     if (flags.json) writeFileSync(flags.json, `${JSON.stringify(report, null, 2)}\n`);
     if (flags.html) writeFileSync(flags.html, renderHtml(report));
     this.log(formatSummary(report));
-    if (report.run.error) this.error(`scenario ${report.scenario} stopped: ${report.run.error}`, { code: 'MSGGW_SIM_SCENARIO_ERROR', exit: 1 });
+    if (report.run.error) fail(this, 'MSGGW_SIM_SCENARIO_ERROR', `scenario ${report.scenario} stopped: ${report.run.error}`);
     if (failed.length > 0) {
-      this.error(`${failed.length} threshold${failed.length > 1 ? 's' : ''} failed:\n${failed.map((t) => `  ${t.expr}: ${t.reason}`).join('\n')}`, { code: 'MSGGW_SIM_THRESHOLDS', exit: 1 });
+      fail(this, 'MSGGW_SIM_THRESHOLDS', `${failed.length} threshold${failed.length > 1 ? 's' : ''} failed:\n${failed.map((t) => `  ${t.expr}: ${t.reason}`).join('\n')}`);
     }
   }
 }

@@ -1,7 +1,8 @@
 import { Command, Flags } from '@oclif/core';
-import { mintToken } from '../src/auth/jwt.js';
+import { mintToken } from '../simulators/services/jwt.js';
 import { defaultConfig } from '../src/config/config.js';
 import { isValidPlatform, platformName } from '../src/protocol/platforms.js';
+import { fail } from './support/errors.js';
 
 export default class Token extends Command {
   static override summary = 'Mint an OpenIM token (JWT HS256) for a user and platform.';
@@ -24,7 +25,7 @@ registers tokens minted with its secret on first use (see README, "Tokens").`;
   async run(): Promise<void> {
     const { flags } = await this.parse(Token);
     if (!isValidPlatform(flags.platform)) {
-      this.error(`platform ${flags.platform} is not an OpenIM platform ID`, { code: 'MSGGW_BAD_PLATFORM', suggestions: ['use 1-11, e.g. 5 for Web'], exit: 2 });
+      fail(this, 'MSGGW_BAD_PLATFORM', `platform ${flags.platform} is not an OpenIM platform ID`);
     }
     const token = mintToken(flags.secret, flags.user, flags.platform, flags['expire-days']);
     if (flags.json) {

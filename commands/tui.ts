@@ -1,8 +1,10 @@
 import { Command, Flags } from '@oclif/core';
-import { LocalAdminSource, RemoteAdminSource, type AdminSource } from '../src/admin/client.js';
-import { configFromFlags, serveFlags } from '../src/config/serve-flags.js';
+import { LocalAdminSource, RemoteAdminSource, type AdminSource } from '../src/admin/admin-client.js';
+import { configFromFlags } from '../src/config/from-flags.js';
+import { serveFlags } from './support/serve-flags.js';
 import { Harness } from '../harness/harness.js';
 import { TuiStore } from '../simulators/tui/store.js';
+import { fail } from './support/errors.js';
 
 export default class Tui extends Command {
   static override summary = 'Watch and drive a gateway live in the terminal: connections, events, presence, rates.';
@@ -25,7 +27,7 @@ hub and drop connections; press ? inside for the list.`;
   async run(): Promise<void> {
     const { flags } = await this.parse(Tui);
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
-      this.error('msggw tui needs an interactive terminal', { code: 'MSGGW_NO_TTY', suggestions: ['run it in a terminal (or tmux); for scripts use msggw serve / msggw sim'], exit: 2 });
+      fail(this, 'MSGGW_NO_TTY', 'msggw tui needs an interactive terminal');
     }
     const store = new TuiStore();
     let source: AdminSource;
@@ -34,22 +36,18 @@ hub and drop connections; press ? inside for the list.`;
     try {
       cfg = configFromFlags(flags);
     } catch (e) {
-      this.error((e as Error).message, { code: 'MSGGW_BAD_CONFIG', exit: 2 });
+      fail(this, 'MSGGW_BAD_CONFIG', (e as Error).message);
     }
     if (flags.attach) {
       if (!flags['admin-token']) {
-        this.error('--attach needs --admin-token', { code: 'MSGGW_ADMIN_TOKEN', suggestions: ['msggw serve prints the admin stream address and token at start'], exit: 2 });
+        fail(this, 'MSGGW_ADMIN_TOKEN', '--attach needs --admin-token');
       }
       const remote = new RemoteAdminSource({ address: flags.attach, token: flags['admin-token'] });
       try {
         await remote.connect();
       } catch (e) {
         await remote.close();
-        this.error(`could not attach to ${flags.attach}: ${(e as Error).message}`, {
-          code: 'MSGGW_ATTACH_FAILED',
-          suggestions: ['check the address and token serve printed ("Admin event stream: ws://host:port/ (token ...)")'],
-          exit: 1,
-        });
+        fail(this, 'MSGGW_ATTACH_FAILED', `could not attach to ${flags.attach}: ${(e as Error).message}`);
       }
       source = remote;
     } else {
@@ -58,15 +56,11 @@ hub and drop connections; press ? inside for the list.`;
         await node.start();
       } catch (e) {
         await node.close();
-        this.error(`could not start: ${(e as Error).message}`, {
-          code: 'MSGGW_START_FAILED',
-          suggestions: ['pick other ports with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port'],
-          exit: 1,
-        });
+        fail(this, 'MSGGW_START_FAILED', `could not start: ${(e as Error).message}`);
       }
       if (!node.admin) {
         await node.close();
-        this.error('the TUI needs the gateway: drop --no-gateway, or attach to a running one with --attach', { code: 'MSGGW_NO_GATEWAY', exit: 2 });
+        fail(this, 'MSGGW_NO_GATEWAY', 'the TUI needs the gateway: drop --no-gateway, or attach to a running one with --attach');
       }
       source = new LocalAdminSource(node.admin.feed);
     }

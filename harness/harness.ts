@@ -47,7 +47,14 @@ export class Harness {
     this.ownsDiscovery = !opts.discovery;
     const redisMockKey = opts.redisMockKey ?? PROCESS_MOCK_KEY;
     if (opts.simulators ?? cfg.simulators) {
-      this.stack = new SimulatorStack(cfg, { discovery: this.discovery, redisMockKey, registerIP: detectRegisterIP(cfg.registerIP, cfg.listenIP), log: opts.log });
+      this.stack = new SimulatorStack(cfg, {
+        discovery: this.discovery,
+        redisMockKey,
+        registerIP: detectRegisterIP(cfg.registerIP, cfg.listenIP),
+        log: opts.log,
+        // REST calls show in the node's admin stream next to the gateway's own events.
+        onApiCall: (e) => this.node?.reportApiCall({ at: Date.now(), path: e.path, userID: e.userID, errCode: e.errCode, ms: e.ms }),
+      });
     }
     if (opts.gateway !== false) this.node = new GatewayNode(cfg, { discovery: this.discovery, redisMockKey, log: opts.log });
   }

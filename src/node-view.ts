@@ -4,12 +4,13 @@
  * harness and tests read a node only through this, so none of them can change it behind its back.
  */
 import type { MsggwConfig } from './config/config.js';
-import type { Client } from './gateway/client.js';
+import type { Conn } from './gateway/conn.js';
 import type { GatewayEvent } from './gateway/events.js';
-import type { UserMap } from './gateway/user-map.js';
+import type { ConnRegistry } from './gateway/registry.js';
+import type { WriteStats } from './gateway/transport.js';
 import type { PushStats } from './hub/push.js';
 import type { MetricTotals } from './metrics/metrics.js';
-import type { OnlineCacheCounters } from './online/online-cache.js';
+import type { OnlineCacheCounters } from './presence/online-cache.js';
 import type { Signal } from './util/signal.js';
 
 /** Where everything a node started listens. Absent entries were not started. */
@@ -22,12 +23,12 @@ export interface NodeAddresses {
 }
 
 /** Read access to the node's user -> connections registry. */
-export type RegistryView = Pick<UserMap, 'getAll' | 'allClients' | 'platforms' | 'userIDs' | 'userCount' | 'connCount'>;
+export type RegistryView = Pick<ConnRegistry, 'getAll' | 'allClients' | 'find' | 'platforms' | 'userIDs' | 'userCount' | 'connCount'>;
 
 /** The node's 2005 subscriptions, read-only. */
 export interface SubscriptionsView {
   /** Connections subscribed to a user's status. */
-  subscribers(userID: string): ReadonlySet<Client>;
+  subscribers(userID: string): ReadonlySet<Conn>;
   readonly subscriptionCount: number;
 }
 
@@ -51,6 +52,8 @@ export interface NodeView {
   readonly events: Pick<Signal<GatewayEvent>, 'on' | 'active'>;
   /** Counters of the hub's push delivery. */
   pushStats(): Readonly<PushStats>;
+  /** Counters of the gateway's coalesced write path (frames, flushes). */
+  writeStats(): Readonly<WriteStats>;
   /** Cumulative metric totals (frames, push results, kicks, handshake failures, disconnects). */
   metricTotals(): Promise<MetricTotals>;
 }

@@ -3,13 +3,14 @@ import type { MsggwConfig } from './config/config.js';
 import type { Discovery } from './discovery/discovery.js';
 import { createDiscovery, detectRegisterIP } from './discovery/index.js';
 import { createDispatcher } from './gateway/dispatcher.js';
-import { WsGateway } from './gateway/ws-server.js';
-import type { Client } from './gateway/client.js';
+import { Gateway } from './gateway/gateway.js';
+import type { Connection } from './gateway/connection.js';
+import type { ApiCallEvent } from './gateway/events.js';
 import { hubHandlers } from './hub/hub.js';
 import { GatewayMetrics } from './metrics/metrics.js';
-import { OnlineCache } from './online/online-cache.js';
-import { StatusReporter } from './online/status-reporter.js';
-import { Webhooks } from './online/webhooks.js';
+import { OnlineCache } from './presence/online-cache.js';
+import { StatusReporter } from './presence/status-reporter.js';
+import { Webhooks } from './presence/webhooks.js';
 import { Subscriptions } from './gateway/subscriptions.js';
 import { internalContext } from './rpc/context.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
@@ -50,7 +51,7 @@ export interface NodeOptions {
 
 /** The parts a started node is made of; they exist together or not at all. */
 interface Parts {
-  gateway: WsGateway;
+  gateway: Gateway;
   delivery: PushDelivery;
   reporter: StatusReporter;
   onlineCache: OnlineCache;
@@ -107,9 +108,18 @@ export class GatewayNode {
   /** Starts the gateway, hub, presence, metrics and admin stream; resolves with their addresses. */
   async start(): Promise<Readonly<NodeAddresses>> {
     await this.startGateway();
-    this.adminStream = await startNodeAdmin(this.view(), { kickPlatform: (u, p) => this.requireParts().gateway.kickPlatform(u, p) }, (o) => this.observeRpc(o), this.opts.log);
+    this.adminStream = await startNodeAdmin(this.view(), { kickPlatform: (u, p) => this.requireParts().gateway.registry.kickPlatform(u, p, 'kicked by an admin') }, (o) => this.observeRpc(o), this.opts.log);
     this.addrs.admin = this.adminStream.address;
     return this.addrs;
+  }
+
+  /**
+   * Reports a REST API call served beside this node (harness wires the simulators' API here), so
+   * the admin stream and the TUI show it with the gateway's own events. Free when nobody watches.
+   */
+  reportApiCall(e: Omit<ApiCallEvent, 'type'>): void {
+    const events = this.parts?.gateway.events;
+    if (events?.active) events.emit({ type: 'api', ...e });
   }
 
   /** Sends the presence changes waiting for the next merge interval now (tests, orderly hand-over). */
@@ -125,12 +135,13 @@ export class GatewayNode {
     this.nodeView = {
       cfg: this.cfg,
       addresses: this.addrs,
-      counts: () => ({ users: gateway.users.userCount, conns: gateway.users.connCount }),
-      registry: gateway.users,
+      counts: () => ({ users: gateway.registry.userCount, conns: gateway.registry.connCount }),
+      registry: gateway.registry,
       subscriptions,
       presence: onlineCache,
       events: gateway.events,
       pushStats: () => delivery.stats,
+      writeStats: () => gateway.writeStats,
       metricTotals: () => metrics.totals(),
     };
     return this.nodeView;
@@ -159,8 +170,8 @@ export class GatewayNode {
     const peers = this.pool<MsgGatewayMethods>(msgGatewayService, cfg.serviceNames.messageGateway, undefined);
 
     const user = this.pool<UserMethods>(userService, cfg.serviceNames.user, cfg.serviceAddrs.user);
-    const subs = new Subscriptions();
-    let gatewayRef: WsGateway | undefined;
+    const subs = new Subscriptions({ perConn: cfg.maxSubscriptionsPerConn, perRequest: cfg.maxSubscribeIDsPerRequest });
+    let gatewayRef: Gateway | undefined;
     const cache = new OnlineCache({
       createSubscriber: () => connectRedis(cfg.redisUrl, { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (online_change): ${e.message}`) }),
       load: async (userIDs) => {
@@ -174,10 +185,11 @@ export class GatewayNode {
       slots: cfg.onlineCache.slots,
       slotSize: cfg.onlineCache.slotSize,
       expireMs: cfg.onlineCache.expireMs,
+      maxBytes: cfg.onlineCache.maxBytes,
     });
     await cache.start();
     const dispatch = createDispatcher({ msg, push, subscribe: (client, data) => subs.handle2005(client, data, cache) });
-    const gateway = new WsGateway({
+    const gateway = new Gateway({
       listenIP: cfg.listenIP,
       port: cfg.wsPort,
       maxConnNum: cfg.websocketMaxConnNum,
@@ -185,6 +197,8 @@ export class GatewayNode {
       maxFrameBytes: cfg.maxFrameBytes,
       maxInflatedBytes: 1024 * 1024,
       writeQueueFrames: cfg.writeQueueFrames,
+      writeQueueBytes: cfg.writeQueueBytes,
+      inboundBytesPerSec: cfg.inboundBytesPerSec,
       readDeadlineMs: cfg.readDeadlineMs,
       webPingIntervalMs: cfg.webPingIntervalMs,
       multiLoginPolicy: cfg.multiLogin.policy,
@@ -204,29 +218,34 @@ export class GatewayNode {
       counters: { frameIn: (id) => this.metrics.countFrameIn(id), frameOut: (n) => this.metrics.countFrameOut(n) },
     });
     gatewayRef = gateway;
-    this.metrics.attachGateway(gateway.events, () => ({ users: gateway.users.userCount, conns: gateway.users.connCount }));
+    this.metrics.attachGateway(gateway.events, () => ({ users: gateway.registry.userCount, conns: gateway.registry.connCount }));
     const reporter = new StatusReporter({
       send: async (batch) => {
         await (await user.pick()).setUserOnlineStatus({ status: batch }, internalContext());
       },
       onlineNow: function* () {
-        for (const id of gateway.users.userIDs()) yield { userID: id, platformIDs: gateway.users.platforms(id) };
+        for (const id of gateway.registry.userIDs()) yield { userID: id, platformIDs: gateway.registry.platforms(id) };
       },
       workers: cfg.presence.workers,
       batchSize: cfg.presence.batchSize,
       mergeIntervalMs: cfg.presence.mergeIntervalMs,
       renewIntervalMs: cfg.presence.renewIntervalMs,
     });
-    gateway.users.onChange = (change) => reporter.report(change);
+    gateway.registry.onChange = (change) => reporter.report(change);
     reporter.start();
     const webhooks = this.wireWebhooks(gateway);
-    const delivery = new PushDelivery(gateway.users, 16_384, (code) => this.metrics.countPushResult(code), gateway.events);
+    const delivery = new PushDelivery(gateway.registry, 16_384, (code) => this.metrics.countPushResult(code), gateway.events);
     // Every part exists before the first await that can fail, so close() can stop them all.
     this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks };
     const wsPort = await gateway.start();
     this.addrs.ws = `ws://${cfg.listenIP}:${wsPort}/`;
 
-    const hub = hubHandlers({ gateway, delivery, adminUserIDs: cfg.adminUserIDs });
+    const hub = hubHandlers({
+      registry: gateway.registry,
+      remoteLogin: (login, ctx) => gateway.multiLogin.apply(login, ctx, 'remote-login'),
+      delivery,
+      adminUserIDs: cfg.adminUserIDs,
+    });
     const { server, port } = await listenGrpc(cfg.listenIP, cfg.hubPort, (s) =>
       s.addService(msgGatewayService.definition, implement<MsgGatewayMethods>(msgGatewayService, hub, this.observer)),
     );
@@ -240,13 +259,13 @@ export class GatewayNode {
   }
 
   /** afterUserOnline/Offline/KickOff callbacks from the gateway's events, when configured. */
-  private wireWebhooks(gateway: WsGateway): Webhooks | undefined {
+  private wireWebhooks(gateway: Gateway): Webhooks | undefined {
     const w = this.cfg.webhooks;
     if (!w.url || !(w.afterUserOnline.enable || w.afterUserOffline.enable || w.afterUserKickOff.enable)) return undefined;
     const hooks = new Webhooks({ ...w, queueSize: w.queueSize });
     gateway.events.on((e) => {
       if (e.type === 'connect') {
-        const c = gateway.users.getAll(e.userID).find((x) => x.connID === e.connID);
+        const c = gateway.registry.find(e.connID, e.userID);
         hooks.afterUserOnline({ userID: e.userID, platformID: e.platformID, isAppBackground: c?.background ?? false, connID: e.connID });
       } else if (e.type === 'disconnect' && e.reason !== 'kicked') {
         hooks.afterUserOffline({ userID: e.userID, platformID: e.platformID, connID: e.connID });
@@ -258,7 +277,7 @@ export class GatewayNode {
   }
 
   /** Upstream's cross-node multi-login: every OTHER gateway applies the policy too (3 calls at a time). */
-  private async checkOtherNodes(client: Client, peers: ServicePool<MsgGatewayMethods>): Promise<void> {
+  private async checkOtherNodes(client: Connection, peers: ServicePool<MsgGatewayMethods>): Promise<void> {
     if (this.cfg.multiLogin.policy === 0) return;
     const others = (await peers.all()).filter((p) => p.address !== this.addrs.hub);
     const ctx = { operationID: client.operationID, opUserID: client.userID, platform: platformName(client.platformID), connID: client.connID };

@@ -3,7 +3,7 @@
  * and the interactive lines, parsers for both, and the runner that sends one through a client
  * and prints the decoded reply.
  */
-import type { OpenIMClient } from './client.js';
+import type { OpenIMClient } from './sdk-client.js';
 import { ResponseError } from './errors.js';
 import { encodeRequestData, requestShape } from './requests.js';
 import { describeReply, type Printer } from './print.js';

@@ -17,7 +17,7 @@ export {
   type ReconnectFailedEvent,
   type ReconnectOptions,
   type RequestOptions,
-} from './client.js';
+} from './sdk-client.js';
 export { ClientPool, closeReasonKey, summarizeLatencies, type ClientPoolOptions, type LatencySummary, type PoolCounts, type PoolOpenResult } from './pool.js';
 export {
   SeqTracker,

@@ -3,7 +3,7 @@
  * and an optional ramp rate, sharing one timer wheel (and optionally one seq tracker), and
  * counted through one observer object rather than listeners per client.
  */
-import { emptyClientStats, OpenIMClient, type ClientObserver, type ClientStats, type CloseEvent, type OpenIMClientOptions } from './client.js';
+import { emptyClientStats, OpenIMClient, type ClientObserver, type ClientStats, type CloseEvent, type OpenIMClientOptions } from './sdk-client.js';
 import type { HandshakeError } from './errors.js';
 import type { SeqTracker } from './seq-tracker.js';
 import { TimerWheel } from './timer-wheel.js';

@@ -6,7 +6,7 @@
 import type { Resp } from '../../src/protocol/envelope.js';
 import type { msg as msgpb, sdkws } from '../../src/protocol/pb-types.js';
 import { platformName } from '../../src/protocol/platforms.js';
-import type { FrameEvent } from './client.js';
+import type { FrameEvent } from './sdk-client.js';
 import { decodeData, requestShape } from './requests.js';
 
 /** One thing to print: human lines, and the JSON object --json prints instead. */

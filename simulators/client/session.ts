@@ -1,4 +1,4 @@
-import { OpenIMClient } from './client.js';
+import { OpenIMClient } from './sdk-client.js';
 import { LINE_HELP, parseLine, runAction, type ClientAction } from './actions.js';
 import { describeFrame, describePresence, describePush, roundMs, type Printed } from './print.js';
 import { tokenFor } from './token.js';

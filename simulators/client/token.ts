@@ -1,4 +1,4 @@
-import { mintToken } from '../../src/auth/jwt.js';
+import { mintToken } from '../services/jwt.js';
 
 /** Options of {@link tokenFor}. */
 export interface TokenOptions {

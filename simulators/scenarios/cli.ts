@@ -2,7 +2,7 @@
  * From `msggw sim` flags to run options: every value parsed and checked here, with errors
  * that say which flag and what to write instead, so the command itself stays a thin shell.
  */
-import { configFromFlags, type ServeFlagValues } from '../../src/config/serve-flags.js';
+import { configFromFlags, type ServeFlagValues } from '../../src/config/from-flags.js';
 import { isValidPlatform, platformIdByName } from '../../src/protocol/platforms.js';
 import {
   chatScenario,
@@ -158,6 +158,8 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
       config = configFromFlags({
         ...f,
         gateway: true,
+        // The in-process target needs no REST API (and must not take port 10002).
+        api: false,
         port: f.port ?? 0,
         'hub-port': f['hub-port'] ?? 0,
         'metrics-port': f['metrics-port'] ?? 0,

@@ -1,4 +1,4 @@
-import { mintToken, verifyToken } from '../../src/auth/jwt.js';
+import { mintToken, verifyToken } from './jwt.js';
 import { errs } from '../../src/protocol/errors.js';
 import { platformName } from '../../src/protocol/platforms.js';
 import type { RedisClient } from '../../src/redis/connect.js';
@@ -19,6 +19,8 @@ export interface AuthSimOptions {
    * store knows in another state is still refused. Off = upstream's strict TokenNotExist.
    */
   acceptUnseen: boolean;
+  /** When set, getAdminToken only issues tokens for these users (upstream's IMAdminUser.UserIDs). */
+  adminUserIDs?: readonly string[];
 }
 
 /** The auth service simulator: issues and checks tokens exactly as PROTOCOL.md section 8. */
@@ -36,7 +38,8 @@ export function authHandlers(o: AuthSimOptions): Partial<RpcHandlers<AuthMethods
       return issue(req.userID, req.platformID);
     },
     getAdminToken: async (req) => {
-      if (req.secret !== o.secret) throw errs.noPermission('secret is wrong');
+      if (req.secret !== o.secret) throw errs.noPermission('secret invalid');
+      if (o.adminUserIDs && !o.adminUserIDs.includes(req.userID)) throw errs.args(`userID is error. userID ${req.userID} is not one of the admin user IDs ${o.adminUserIDs.join(',')}`);
       return issue(req.userID, 10);
     },
     parseToken: async (req) => {

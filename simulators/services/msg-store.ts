@@ -3,6 +3,7 @@ import { pb } from '../../src/protocol/pb.js';
 import type { sdkws } from '../../src/protocol/pb-types.js';
 import { conversationIDOf } from '../../src/protocol/conversation.js';
 import type { RedisClient } from '../../src/redis/connect.js';
+import { VersionState, versionLists, type VersionLog } from './version-log.js';
 
 /** Redis keys of the msg simulator's store (ours; upstream keeps messages in MongoDB). */
 const keys = {
@@ -10,14 +11,26 @@ const keys = {
   msgs: (conversationID: string) => `MSGGW:MSG:${conversationID}`,
   convs: (userID: string) => `MSGGW:CONV:${userID}`,
   group: (groupID: string) => `MSGGW:GROUP:${groupID}`,
+  joined: (userID: string) => `MSGGW:JOINED:${userID}`,
 };
+
+export interface MsgStoreOptions {
+  /**
+   * Where a conversation's first message for a user is logged, so the REST API's incremental
+   * conversation sync sees conversations come into being as messages flow.
+   */
+  versions?: VersionLog;
+}
 
 /**
  * The message history the msg simulator answers from: per conversation a seq counter and
  * the stored MsgData by seq, per user the conversations they are in.
  */
 export class MsgStore {
-  constructor(private readonly redis: RedisClient) {}
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly opts: MsgStoreOptions = {},
+  ) {}
 
   /** Assigns the next seq of the message's conversation, stores it, returns the stored message. */
   async append(msg: sdkws.MsgData, members: readonly string[]): Promise<{ msg: sdkws.MsgData; conversationID: string }> {
@@ -35,7 +48,12 @@ export class MsgStore {
     const pipe = this.redis.multi();
     pipe.hset(keys.msgs(conversationID), String(seq), Buffer.from(pb.sdkws.MsgData.encode(stored)).toString('base64'));
     for (const u of members) pipe.sadd(keys.convs(u), conversationID);
-    await pipe.exec();
+    const results = await pipe.exec();
+    if (this.opts.versions) {
+      // SADD answers 1 for the members this conversation is new to (results[0] is the HSET).
+      const fresh = members.filter((_, i) => results?.[i + 1]?.[1] === 1);
+      for (const u of fresh) await this.opts.versions.record(versionLists.conversations(u), [conversationID], VersionState.Insert);
+    }
     return { msg: stored, conversationID };
   }
 
@@ -85,14 +103,50 @@ export class MsgStore {
     return (await this.bySeqs(conversationID, [max]))[0];
   }
 
-  /** Group membership (created from fixtures or on first use). */
-  async setGroup(groupID: string, members: readonly string[]): Promise<void> {
-    if (members.length === 0) return;
-    await this.redis.sadd(keys.group(groupID), ...members);
+  /**
+   * Adds members to a group (created from fixtures, over REST, or on first use); returns the
+   * ones that were not members yet. Keeps each user's joined-groups index in step.
+   */
+  async setGroup(groupID: string, members: readonly string[]): Promise<string[]> {
+    if (members.length === 0) return [];
+    const pipe = this.redis.multi();
+    for (const u of members) pipe.sadd(keys.group(groupID), u);
+    const results = await pipe.exec();
+    const added = members.filter((_, i) => results?.[i]?.[1] === 1);
+    if (added.length > 0) {
+      const idx = this.redis.multi();
+      for (const u of added) idx.sadd(keys.joined(u), groupID);
+      await idx.exec();
+    }
+    return added;
+  }
+
+  /** Removes members from a group; returns the ones that were members. */
+  async removeGroupMembers(groupID: string, members: readonly string[]): Promise<string[]> {
+    if (members.length === 0) return [];
+    const pipe = this.redis.multi();
+    for (const u of members) pipe.srem(keys.group(groupID), u);
+    const results = await pipe.exec();
+    const removed = members.filter((_, i) => results?.[i]?.[1] === 1);
+    if (removed.length > 0) {
+      const idx = this.redis.multi();
+      for (const u of removed) idx.srem(keys.joined(u), groupID);
+      await idx.exec();
+    }
+    return removed;
   }
 
   async groupMembers(groupID: string): Promise<string[]> {
     return this.redis.smembers(keys.group(groupID));
+  }
+
+  async isGroupMember(groupID: string, userID: string): Promise<boolean> {
+    return (await this.redis.sismember(keys.group(groupID), userID)) === 1;
+  }
+
+  /** The groups a user is a member of. */
+  async joinedGroups(userID: string): Promise<string[]> {
+    return this.redis.smembers(keys.joined(userID));
   }
 }
 

@@ -22,6 +22,9 @@ import { MsgStore } from './msg-store.js';
 import { msgHandlers } from './msg.js';
 import { pushHandlers, type DelPushTokenCall } from './push.js';
 import { userHandlers } from './user.js';
+import { VersionLog } from './version-log.js';
+import { createApiSimulator, type ApiCallInfo, type ApiServer } from '../api/index.js';
+import { hubGateways } from '../api/gateways.js';
 
 /** Where the four simulated services listen (`host:port` as registered). */
 export interface StackAddresses {
@@ -29,6 +32,8 @@ export interface StackAddresses {
   user: string;
   msg: string;
   push: string;
+  /** The REST API simulator (`host:port`), when cfg.api.enable. */
+  api?: string;
 }
 
 /** How a {@link SimulatorStack} is built. */
@@ -40,6 +45,8 @@ export interface StackOptions {
   /** The host registered for the services (other processes reach them there). */
   registerIP: string;
   log?: (line: string) => void;
+  /** Told about every REST API call (harness forwards them to the node's admin stream). */
+  onApiCall?: (e: ApiCallInfo) => void;
 }
 
 /**
@@ -58,6 +65,9 @@ export class SimulatorStack {
   private readonly servers: Server[] = [];
   private readonly unregister: (() => Promise<void>)[] = [];
   private hubs: ServicePool<MsgGatewayMethods> | undefined;
+  private api: ApiServer | undefined;
+  /** Version logs of the incremental sync (only kept when the REST API runs). */
+  private readonly versions: VersionLog | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -65,7 +75,8 @@ export class SimulatorStack {
     private readonly opts: StackOptions,
   ) {
     this.redis = connectRedis(cfg.redisUrl, { mockKey: opts.redisMockKey, onError: (e) => opts.log?.(`redis: ${e.message}`) });
-    this.msgStore = new MsgStore(this.redis);
+    this.versions = cfg.api.enable ? new VersionLog(this.redis) : undefined;
+    this.msgStore = new MsgStore(this.redis, this.versions ? { versions: this.versions } : {});
   }
 
   /** Where the services listen; throws before start(). */
@@ -80,7 +91,8 @@ export class SimulatorStack {
     for (const [groupID, members] of Object.entries(cfg.groups)) await this.msgStore.setGroup(groupID, members);
     this.hubs = new ServicePool(msgGatewayService, cfg.serviceNames.messageGateway, { discovery: opts.discovery });
 
-    const auth = authHandlers({ redis: this.redis, secret: cfg.secret, expireDays: cfg.tokenExpireDays, acceptUnseen: true });
+    // --strict-tokens: upstream's rule (a token must have been issued); otherwise offline-minted tokens pass.
+    const auth = authHandlers({ redis: this.redis, secret: cfg.secret, expireDays: cfg.tokenExpireDays, acceptUnseen: !cfg.api.strictTokens, adminUserIDs: cfg.adminUserIDs });
     const msg = msgHandlers({ store: this.msgStore, log: opts.log, push: gatewayFanOut(this.hubs, opts.log) });
     const addrs: StackAddresses = {
       auth: await this.serve(cfg.simulatorPorts.auth, (s) => s.addService(authService.definition, implement<AuthMethods>(authService, auth))),
@@ -90,6 +102,24 @@ export class SimulatorStack {
         s.addService(pushService.definition, implement<PushMsgServiceMethods>(pushService, pushHandlers(this.pushCalls))),
       ),
     };
+    if (this.versions) {
+      this.api = createApiSimulator({
+        host: cfg.listenIP,
+        port: cfg.api.port,
+        redis: this.redis,
+        msgStore: this.msgStore,
+        versions: this.versions,
+        auth,
+        msg,
+        gateways: hubGateways(this.hubs, opts.log),
+        adminUserIDs: cfg.adminUserIDs,
+        strict: cfg.api.strictTokens,
+        maxBodyBytes: cfg.api.maxBodyBytes,
+        ...(opts.onApiCall ? { onCall: opts.onApiCall } : {}),
+        ...(opts.log ? { log: opts.log } : {}),
+      });
+      addrs.api = `${cfg.listenIP}:${await this.api.start()}`;
+    }
     this.addrs = addrs;
     for (const [name, addr] of [
       [cfg.serviceNames.auth, addrs.auth],
@@ -112,6 +142,7 @@ export class SimulatorStack {
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const u of this.unregister) await u().catch(() => undefined);
+      await this.api?.close();
       await Promise.all(this.servers.map((s) => stopGrpc(s)));
       this.hubs?.close();
       this.redis.disconnect();

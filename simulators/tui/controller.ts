@@ -4,10 +4,10 @@
  * hub's gRPC, dropping connections through the admin stream.
  */
 import type { Key } from 'ink';
-import type { AdminSource, AdminSourceState } from '../../src/admin/client.js';
+import type { AdminSource, AdminSourceState } from '../../src/admin/admin-client.js';
 import type { ConnInfo } from '../../src/admin/schema.js';
-import { isValidPlatform, platformIdByName } from '../../src/protocol/platforms.js';
-import { createClient, type RpcClient } from '../../src/rpc/client.js';
+import { isValidPlatform, Platform, platformIdByName } from '../../src/protocol/platforms.js';
+import { createClient, type RpcClient } from '../../src/rpc/grpc-client.js';
 import { msgGatewayService, type MsgGatewayMethods } from '../../src/rpc/services.js';
 import { ClientPool, tokenFor, type OpenIMClient, type OpenIMClientOptions } from '../client/index.js';
 import { parseConvRange } from '../client/actions.js';
@@ -99,7 +99,7 @@ export function spawnOptions(spec: SpawnSpec, i: number, base: number, url: stri
   // Each round over the users shifts the platform, so a user's clients land on different platforms.
   const platformID = spec.platforms[(i + Math.floor(i / spec.users)) % spec.platforms.length]!;
   // "mix" follows the SDKs: Web and MiniWeb use the JS SDK (JSON), the rest the Go SDK (gob, gzip).
-  const sdkType = spec.enc === 'mix' ? (platformID === 5 || platformID === 6 ? 'js' : 'go') : spec.enc;
+  const sdkType = spec.enc === 'mix' ? (platformID === Platform.Web || platformID === Platform.MiniWeb ? 'js' : 'go') : spec.enc;
   const gzip = spec.gzip === 'mix' ? sdkType === 'go' : spec.gzip === 'on';
   return { url, userID, platformID, sdkType, gzip, token: tokenFor(userID, platformID, { secret }), operationIDPrefix: 'tui-' };
 }

@@ -51,6 +51,10 @@ export function eventLine(ev: AdminEvent | LocalEvent): EventLine {
       const watchers = ev.watchers && ev.watchers.length > 0 ? `: ${ev.watchers.map((w) => `${w.userID}@${platLabel(w.platformID)}`).join(', ')}` : '';
       return { kind: 'presence', color: 'magenta', text: `${ev.userID} now [${plats}], 2005 to ${ev.subscribers} conn(s)${watchers}` };
     }
+    case 'api':
+      return ev.errCode === 0
+        ? { kind: 'api', color: 'blue', text: `${ev.userID || '-'} ${ev.path} ok ${ev.ms.toFixed(1)} ms` }
+        : { kind: 'api-error', color: 'red', text: `${ev.userID || '-'} ${ev.path} errCode ${ev.errCode} (${ev.ms.toFixed(1)} ms)` };
     case 'rpc':
       return { kind: 'rpc-error', color: 'red', text: `${ev.name} code ${ev.code} (${ev.ms.toFixed(0)} ms) ${ev.path}` };
     case 'conn-update':

@@ -1,5 +1,6 @@
 /** Small pure formatting helpers shared by the TUI's store, view and components. */
 import { platformName } from '../../src/protocol/platforms.js';
+import { codecKindOf, type SdkType } from '../../src/protocol/codecs.js';
 
 /** A short platform label ("IOS", "Web", "p42" for unknown IDs). */
 export function platLabel(id: number): string {
@@ -7,8 +8,8 @@ export function platLabel(id: number): string {
 }
 
 /** Encoding label of a connection: gob/json, with "+gz" when gzipped. */
-export function encLabel(sdkType: 'go' | 'js', gzip: boolean): string {
-  return (sdkType === 'js' ? 'json' : 'gob') + (gzip ? '+gz' : '');
+export function encLabel(sdkType: SdkType, gzip: boolean): string {
+  return codecKindOf(sdkType) + (gzip ? '+gz' : '');
 }
 
 /** HH:MM:SS.mmm in local time. */

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { newOperationID } from '../../src/rpc/context.js';
-import type { RpcClient } from '../../src/rpc/client.js';
+import type { RpcClient } from '../../src/rpc/grpc-client.js';
 import type { MsgGatewayMethods } from '../../src/rpc/services.js';
 import { tokenFor } from '../client/index.js';
 import { platLabel } from './format.js';

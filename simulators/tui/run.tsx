@@ -4,7 +4,7 @@
  * second for the ages), and restores the terminal on quit.
  */
 import { render } from 'ink';
-import type { AdminSource } from '../../src/admin/client.js';
+import type { AdminSource } from '../../src/admin/admin-client.js';
 import { App } from './components/App.js';
 import { TuiController } from './controller.js';
 import { TuiStore } from './store.js';

@@ -3,7 +3,7 @@
  * and only the rows that fit (the lists are virtualised here, so a pane never receives more
  * than its height of rows, whatever the node holds).
  */
-import type { AdminSourceState } from '../../src/admin/client.js';
+import type { AdminSourceState } from '../../src/admin/admin-client.js';
 import type { ConnInfo, NodeInfo } from '../../src/admin/schema.js';
 import type { ConnRowRef, EventRow, PresenceChange, RateKey, TuiStore } from './store.js';
 

@@ -1,4 +1,4 @@
-import type { Client } from '../gateway/client.js';
+import type { Conn } from '../gateway/conn.js';
 import type { GatewayEvent } from '../gateway/events.js';
 import type { PushStats } from '../hub/push.js';
 import type { NodeControls, RegistryView, SubscriptionsView } from '../node-view.js';
@@ -155,13 +155,13 @@ export class AdminFeed {
     this.safe(listener, { type: 'snapshot', at, conns: chunk, total, done: true });
   }
 
-  private findClient(userID: string, connID: string): Client | undefined {
+  private findClient(userID: string, connID: string): Conn | undefined {
     for (const c of this.src.registry.getAll(userID)) if (c.connID === connID) return c;
     return undefined;
   }
 
   /** O(1) with the user, else a scan: a rare admin command, never a hot path. */
-  private findByConnID(connID: string, userID?: string): Client | undefined {
+  private findByConnID(connID: string, userID?: string): Conn | undefined {
     if (userID !== undefined) return this.findClient(userID, connID);
     for (const c of this.src.registry.allClients()) if (c.connID === connID) return c;
     return undefined;
@@ -258,7 +258,7 @@ export class AdminFeed {
 }
 
 /** The admin view of one connection. */
-export function connInfo(c: Client): ConnInfo {
+export function connInfo(c: Conn): ConnInfo {
   return {
     connID: c.connID,
     userID: c.userID,

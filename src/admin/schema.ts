@@ -66,6 +66,8 @@ export type AdminEvent =
   | Extract<GatewayEvent, { type: 'request' }>
   | (Extract<GatewayEvent, { type: 'push' }> & { msg?: PushedMsg; reached?: string[] })
   | (Extract<GatewayEvent, { type: 'presence' }> & { watchers?: Watcher[] })
+  /** A REST API call (path, user, errCode, ms) served by the simulators' API beside the node. */
+  | Extract<GatewayEvent, { type: 'api' }>
   /** An RPC made or served by the node that failed (code != 0). */
   | { type: 'rpc'; at: number; name: string; path: string; code: number; ms: number }
   /** A connection's background flag or subscriptions changed (after a 2004/2005 request). */

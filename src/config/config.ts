@@ -33,8 +33,16 @@ export interface MsggwConfig {
   readDeadlineMs: number;
   /** Interval of server pings to Web clients, ms. */
   webPingIntervalMs: number;
-  /** Frames a connection may have queued before it is closed as a slow consumer. */
+  /** Frames a connection may owe its peer (measured after each flush) before it is closed as a slow consumer. */
   writeQueueFrames: number;
+  /** Bytes a connection may owe its peer beyond the frame in flight before it is closed as a slow consumer. */
+  writeQueueBytes: number;
+  /** Bytes (as received plus as inflated) one connection's requests may cost per second; beyond, its reads wait. */
+  inboundBytesPerSec: number;
+  /** Users one connection may watch (2005) at once; more is refused with ArgsError. */
+  maxSubscriptionsPerConn: number;
+  /** User IDs (subscribe + unsubscribe) one 2005 request may name; more is refused with ArgsError. */
+  maxSubscribeIDsPerRequest: number;
 
   secret: string;
   adminUserIDs: string[];
@@ -74,7 +82,8 @@ export interface MsggwConfig {
     /** Re-report still-online users as online every this many ms (lease renewal). */
     renewIntervalMs: number;
   };
-  onlineCache: { slots: number; slotSize: number; expireMs: number };
+  /** The online cache (upstream rpccache): shards, entries per shard, entry lifetime, and a memory budget in bytes. */
+  onlineCache: { slots: number; slotSize: number; expireMs: number; maxBytes: number };
 
   webhooks: {
     url: string;
@@ -96,6 +105,24 @@ export interface MsggwConfig {
     /** Required from admin clients; '' = generated at start (serve prints it). */
     token: string;
   };
+
+  /**
+   * The REST API simulator (OpenIM's openim-api, port 10002) the simulators serve beside the
+   * gateway, so SDK apps can log in against msggw alone. Needs the simulators.
+   */
+  api: {
+    enable: boolean;
+    /** 0 = any free port. */
+    port: number;
+    /**
+     * Upstream's token rule for the gateway and the API alike: only tokens the auth service
+     * issued (get_user_token, get_admin_token) and not kicked pass; users must be registered.
+     * Off (default): a correctly signed token minted offline is accepted and its user registered.
+     */
+    strictTokens: boolean;
+    /** Largest request body, bytes. */
+    maxBodyBytes: number;
+  };
 }
 
 /** Upstream-compatible defaults, with loopback binding for a dev harness. */
@@ -114,6 +141,10 @@ export function defaultConfig(): MsggwConfig {
     readDeadlineMs: 30_000,
     webPingIntervalMs: 27_000,
     writeQueueFrames: 256,
+    writeQueueBytes: 4 * 1024 * 1024,
+    inboundBytesPerSec: 4 * 1024 * 1024,
+    maxSubscriptionsPerConn: 3000,
+    maxSubscribeIDsPerRequest: 1000,
     secret: 'openIM123',
     adminUserIDs: ['imAdmin'],
     multiLogin: { policy: 1, maxNumOneEnd: 30 },
@@ -131,7 +162,7 @@ export function defaultConfig(): MsggwConfig {
     simulatorPorts: { auth: 0, user: 0, msg: 0, push: 0 },
     groups: {},
     presence: { workers: 4, mergeIntervalMs: 1000, batchSize: 100, renewIntervalMs: 10 * 60_000 },
-    onlineCache: { slots: 1024, slotSize: 2048, expireMs: 15 * 60_000 },
+    onlineCache: { slots: 1024, slotSize: 2048, expireMs: 15 * 60_000, maxBytes: 64 * 1024 * 1024 },
     webhooks: {
       url: '',
       afterUserOnline: { enable: false, timeout: 5 },
@@ -140,6 +171,7 @@ export function defaultConfig(): MsggwConfig {
       queueSize: 10_000,
     },
     admin: { enable: false, port: 12141, token: '' },
+    api: { enable: false, port: 10002, strictTokens: false, maxBodyBytes: 1024 * 1024 },
   };
 }
 

@@ -5,7 +5,7 @@ import type { DeepPartial, MsggwConfig } from './config.js';
 
 /**
  * Reads the keys that apply to a gateway from an OpenIM config folder (`-c <dir>`):
- * share.yml, redis.yml, openim-msggateway.yml, discovery.yml, webhooks.yml. Missing files
+ * share.yml, redis.yml, openim-msggateway.yml, openim-api.yml (its port), discovery.yml, webhooks.yml. Missing files
  * are skipped; a file that is not valid YAML is an error naming the file.
  */
 export function loadOpenIMConfigFolder(dir: string): DeepPartial<MsggwConfig> {
@@ -43,6 +43,12 @@ export function loadOpenIMConfigFolder(dir: string): DeepPartial<MsggwConfig> {
     }
     // Older layouts kept the policy here.
     if (num(gw.multiLoginPolicy) !== undefined) out.multiLogin = { ...(out.multiLogin ?? {}), policy: num(gw.multiLoginPolicy) };
+  }
+  const api = obj(readYaml(dir, 'openim-api.yml')?.api);
+  if (api) {
+    // Only the port: the REST API binds the address every other server binds (loopback unless asked).
+    const p = firstPort(api.ports);
+    if (p !== undefined) out.api = { port: p };
   }
   const redis = readYaml(dir, 'redis.yml');
   if (redis && Array.isArray(redis.address) && redis.address.length > 0) {

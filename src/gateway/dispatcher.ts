@@ -5,14 +5,14 @@ import { pb, type MessageCodec } from '../protocol/pb.js';
 import type { RpcContext } from '../rpc/context.js';
 import type { ServicePool } from '../rpc/pool.js';
 import type { MsgMethods, PushMsgServiceMethods } from '../rpc/services.js';
-import { ProtocolViolation, type Client } from './client.js';
+import { ProtocolViolation, type Connection } from './connection.js';
 
 /** What the dispatcher calls: the msg and push services, and the presence subscription handler. */
 export interface DispatcherDeps {
   msg: ServicePool<MsgMethods>;
   push: ServicePool<PushMsgServiceMethods>;
   /** Handles a 2005 request's data; returns the reply data (SubUserOnlineStatusTips). */
-  subscribe?: (client: Client, data: Uint8Array) => Promise<Uint8Array>;
+  subscribe?: (client: Connection, data: Uint8Array) => Promise<Uint8Array>;
 }
 
 /** A request forwarded byte for byte: its Data is exactly the downstream request message. */
@@ -37,7 +37,7 @@ const forwards = new Map<number, Forward>([
  * re-encoding, and fields newer than our protos survive, as they do through Go's gateway.
  * Downstream errors become errCode/errMsg; an unknown identifier closes the connection.
  */
-export function createDispatcher(deps: DispatcherDeps): (client: Client, req: Req, ctx: RpcContext) => Promise<Resp> {
+export function createDispatcher(deps: DispatcherDeps): (client: Connection, req: Req, ctx: RpcContext) => Promise<Resp> {
   return async (client, req, ctx) => {
     let data: Uint8Array | null = null;
     try {
@@ -49,7 +49,7 @@ export function createDispatcher(deps: DispatcherDeps): (client: Client, req: Re
   };
 }
 
-async function handle(deps: DispatcherDeps, client: Client, req: Req, ctx: RpcContext): Promise<Uint8Array | null> {
+async function handle(deps: DispatcherDeps, client: Connection, req: Req, ctx: RpcContext): Promise<Uint8Array | null> {
   const body = req.data ?? EMPTY;
   const fwd = forwards.get(req.reqIdentifier);
   if (fwd) {

@@ -1,4 +1,4 @@
-import type { CloseReason } from './client.js';
+import type { CloseReason } from './conn.js';
 
 /** What the gateway reports to observers (metrics, the admin stream, the TUI). */
 export type GatewayEvent =
@@ -21,4 +21,16 @@ export type GatewayEvent =
       /** Who sent what to whom. */
       msg?: { sendID: string; recvID: string; groupID: string; sessionType: number; contentType: number; seq: number };
     }
-  | { type: 'presence'; at: number; userID: string; platformIDs: number[]; subscribers: number };
+  | { type: 'presence'; at: number; userID: string; platformIDs: number[]; subscribers: number }
+  /** A REST API call served beside the node (the simulators' openim-api), reported through the node so watchers see it. */
+  | ApiCallEvent;
+
+/** One finished REST API call: path, calling user ('' before the token check), OpenIM errCode, duration. */
+export interface ApiCallEvent {
+  type: 'api';
+  at: number;
+  path: string;
+  userID: string;
+  errCode: number;
+  ms: number;
+}

@@ -1,22 +1,24 @@
-import { makeResp, type Resp } from '../protocol/envelope.js';
+import { makeResp } from '../protocol/envelope.js';
+import { errs } from '../protocol/errors.js';
 import { pb } from '../protocol/pb.js';
-import type { OnlineLookup } from '../online/online-cache.js';
-import type { Client } from './client.js';
+import { ReqIdentifier } from '../protocol/identifiers.js';
+import type { OnlineLookup } from '../presence/online-cache.js';
+import type { Conn } from './conn.js';
+import type { Connection } from './connection.js';
+import { FrameVariants } from './frames.js';
 
-/** The 2005 request/push identifier (WsSubUserOnlineStatus). */
-export const WS_SUB_USER_ONLINE_STATUS = 2005;
-
-/** What {@link Subscriptions} uses of a connection (a `Client` has all of it). */
-export interface Subscriber {
+/** What {@link Subscriptions} uses of a connection (a `Connection` has all of it). */
+export interface Subscriber extends Pick<Conn, 'variant' | 'closed' | 'write'> {
   /** User IDs this connection watches; kept in step with the registry by {@link Subscriptions}. */
   readonly subscriptions: Set<string>;
-  /** (codec, gzip) variant 0..3: connections of one variant can share an encoded frame. */
-  readonly variant: number;
-  readonly closed: boolean;
-  /** Encodes an envelope the way this connection expects. */
-  encode(resp: Resp): Buffer;
-  /** Queues an already encoded frame; false when the connection is gone. */
-  sendFrame(frame: Buffer): boolean;
+}
+
+/** Bounds of one connection's 2005 requests (unbounded when absent). */
+export interface SubscriptionLimits {
+  /** Users one connection may watch at once. */
+  perConn?: number;
+  /** User IDs (subscribe + unsubscribe) in one 2005 request. */
+  perRequest?: number;
 }
 
 /**
@@ -24,9 +26,11 @@ export interface Subscriber {
  * connection's own `subscriptions` set, so a change, a (un)subscribe or a disconnect costs
  * O(users involved), never a scan over all connections.
  */
-export class Subscriptions<C extends Subscriber = Client> {
+export class Subscriptions<C extends Subscriber = Connection> {
   private readonly byUser = new Map<string, Set<C>>();
   private links = 0;
+
+  constructor(private readonly limits: SubscriptionLimits = {}) {}
 
   /** Users watched by at least one connection. */
   get userCount(): number {
@@ -84,10 +88,12 @@ export class Subscriptions<C extends Subscriber = Client> {
    * `subscribeUserID` in request order - also ones the connection already watched, and
    * duplicates as sent - with its current platforms; a user in both lists ends up subscribed.
    * Throws when `data` is not a valid message (ProtoDecodeError) or the lookup fails; the
-   * subscription change stays applied either way, as upstream.
+   * subscription change stays applied either way, as upstream. A request over the limits
+   * (beyond upstream, which has none) changes nothing and throws ArgsError (1001).
    */
   async handle2005(client: C, data: Uint8Array | null, cache: OnlineLookup): Promise<Uint8Array> {
     const req = pb.sdkws.SubUserOnlineStatus.decode(data ?? EMPTY_BYTES);
+    this.checkLimits(client, req.subscribeUserID, req.unsubscribeUserID);
     if (req.unsubscribeUserID.length > 0) this.unsubscribe(client, req.unsubscribeUserID);
     if (req.subscribeUserID.length > 0) this.subscribe(client, req.subscribeUserID);
     if (req.subscribeUserID.length === 0) return pb.sdkws.SubUserOnlineStatusTips.encode({});
@@ -109,17 +115,32 @@ export class Subscriptions<C extends Subscriber = Client> {
       subscribers: [{ userID, onlinePlatformIDs: [...platformIDs] }],
     });
     // As upstream's PushUserOnlineStatus: only the identifier and data, no operationID.
-    const resp = makeResp({ reqIdentifier: WS_SUB_USER_ONLINE_STATUS, data });
-    const frames: (Buffer | undefined)[] = [undefined, undefined, undefined, undefined];
+    const frames = new FrameVariants(makeResp({ reqIdentifier: ReqIdentifier.WsSubUserOnlineStatus, data }));
     let told = 0;
     // Snapshot: a send can close a slow consumer, whose removal would mutate the live set.
     for (const client of [...set]) {
       if (client.closed) continue;
-      let frame = frames[client.variant];
-      if (!frame) frame = frames[client.variant] = client.encode(resp);
-      if (client.sendFrame(frame)) told++;
+      if (client.write(frames.for(client.variant))) told++;
     }
     return told;
+  }
+
+  /** Throws ArgsError when the request names too many IDs or would leave the connection watching too many users. */
+  private checkLimits(client: C, subscribe: readonly string[], unsubscribe: readonly string[]): void {
+    const { perConn, perRequest } = this.limits;
+    if (perRequest !== undefined && subscribe.length + unsubscribe.length > perRequest) {
+      throw errs.args(`a 2005 request names ${subscribe.length + unsubscribe.length} user IDs; at most ${perRequest} per request`);
+    }
+    if (perConn === undefined || subscribe.length === 0) return;
+    const current = client.subscriptions;
+    const dropped = new Set<string>();
+    for (const id of unsubscribe) if (current.has(id)) dropped.add(id);
+    const added = new Set<string>();
+    for (const id of subscribe) if (!current.has(id) || dropped.has(id)) added.add(id);
+    const after = current.size - dropped.size + added.size;
+    if (after > perConn) {
+      throw errs.args(`this connection would watch ${after} users; at most ${perConn} per connection (unsubscribe some first)`);
+    }
   }
 
   private unlink(client: C, userID: string): void {

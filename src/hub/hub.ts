@@ -2,11 +2,15 @@ import { errs } from '../protocol/errors.js';
 import type { msggateway } from '../protocol/pb-types.js';
 import type { RpcHandlers } from '../rpc/server.js';
 import type { MsgGatewayMethods } from '../rpc/services.js';
-import type { WsGateway } from '../gateway/ws-server.js';
+import type { ConnRegistry } from '../gateway/registry.js';
+import type { RpcContext } from '../rpc/context.js';
 import type { PushDelivery } from './push.js';
 
 export interface HubOptions {
-  gateway: WsGateway;
+  /** The gateway's connections. */
+  registry: ConnRegistry;
+  /** Applies the multi-login policy to a login on another node (MultiTerminalLoginCheck). */
+  remoteLogin: (login: { userID: string; platformID: number; token: string }, ctx: RpcContext) => void;
   delivery: PushDelivery;
   adminUserIDs: readonly string[];
 }
@@ -16,7 +20,7 @@ export interface HubOptions {
  * push service delivers to online users and how admins query and kick them.
  */
 export function hubHandlers(o: HubOptions): RpcHandlers<MsgGatewayMethods> {
-  const users = o.gateway.users;
+  const users = o.registry;
   const batchPush: RpcHandlers<MsgGatewayMethods>['SuperGroupOnlineBatchPushOneMsg'] = async (req, ctx, call) => {
     if (!req.msgData) throw errs.args('msgData is empty');
     const singlePushResult = await o.delivery.push(req.msgData, req.pushToUserIDs, ctx.operationID, call.deadline);
@@ -45,11 +49,11 @@ export function hubHandlers(o: HubOptions): RpcHandlers<MsgGatewayMethods> {
       return { successResult, failedResult: [] };
     },
     KickUserOffline: async (req) => {
-      for (const userID of req.kickUserIDList) o.gateway.kickPlatform(userID, req.platformID);
+      for (const userID of req.kickUserIDList) users.kickPlatform(userID, req.platformID, 'kicked through the hub (KickUserOffline)');
       return {};
     },
     MultiTerminalLoginCheck: async (req, ctx) => {
-      o.gateway.applyMultiLogin({ userID: req.userID, platformID: req.platformID, token: req.token }, ctx, 'remote-login');
+      o.remoteLogin({ userID: req.userID, platformID: req.platformID, token: req.token }, ctx);
       return {};
     },
   };

@@ -5,9 +5,10 @@ import { ReqIdentifier } from '../protocol/identifiers.js';
 import { pb } from '../protocol/pb.js';
 import type { sdkws, msggateway } from '../protocol/pb-types.js';
 import { Platform } from '../protocol/platforms.js';
-import type { Client } from '../gateway/client.js';
-import type { UserMap } from '../gateway/user-map.js';
+import type { Conn } from '../gateway/conn.js';
 import type { GatewayEvent } from '../gateway/events.js';
+import { FrameVariants } from '../gateway/frames.js';
+import type { ConnRegistry } from '../gateway/registry.js';
 import type { Signal } from '../util/signal.js';
 
 /** Platforms whose successful delivery counts as an online push (upstream pushTerminal). */
@@ -65,7 +66,7 @@ export class PushDelivery {
   private readonly running: Run[] = [];
 
   constructor(
-    private readonly users: UserMap,
+    private readonly users: Pick<ConnRegistry, 'getAll'>,
     /** Bound on concurrently processed push requests (upstream: a 16384-slot queue). */
     private readonly maxPending = 16_384,
     /** Told the result code of every connection a push reached (metrics). */
@@ -142,7 +143,7 @@ export class PushDelivery {
 
   private deliverToUser(userID: string, frames: FrameVariants, run: Run): msggateway.SingleMsgToUserResults {
     const result: msggateway.SingleMsgToUserResults = { userID, onlinePush: false, resp: [] };
-    const live = this.users.getAll(userID);
+    const live: readonly Conn[] = this.users.getAll(userID);
     if (run.reached && live.length > 0 && run.reached.length < REACHED_LISTED) run.reached.push(userID);
     // Copy when there is more than one: a failed write closes the connection, which edits the live list.
     const clients = live.length > 1 ? [...live] : live;
@@ -154,7 +155,7 @@ export class PushDelivery {
         result.resp.push({ RecvPlatFormID: client.platformID, ResultCode: ErrCode.IOSBackgroundPushErr, RecvID: '' });
         continue;
       }
-      if (!client.sendFrame(frames.for(client))) {
+      if (!client.write(frames.for(client.variant))) {
         this.stats.failed++;
         run.failed++;
         this.onResult?.(ErrCode.PushMsgErr);
@@ -192,23 +193,4 @@ export function pushResp(msg: sdkws.MsgData, operationID: string): Resp {
   const pulled = { [conversationID]: { Msgs: [msg], isEnd: false, endSeq: 0 } };
   const data = pb.sdkws.PushMessages.encode(isNotificationConversation(conversationID) ? { notificationMsgs: pulled } : { msgs: pulled });
   return makeResp({ reqIdentifier: ReqIdentifier.PushMsg, operationID, data });
-}
-
-/** Lazily encoded frames of one envelope, one per (codec, gzip) variant. */
-export class FrameVariants {
-  private readonly frames: (Buffer | undefined)[] = [undefined, undefined, undefined, undefined];
-
-  constructor(
-    private readonly resp: Resp,
-    private readonly stats?: { encodes: number },
-  ) {}
-
-  for(client: Client): Buffer {
-    let f = this.frames[client.variant];
-    if (!f) {
-      f = this.frames[client.variant] = client.encode(this.resp);
-      if (this.stats) this.stats.encodes++;
-    }
-    return f;
-  }
 }

@@ -28,22 +28,26 @@ export function getCodec(kind: CodecKind, flavour: CodecFlavour): EnvelopeCodec 
   return codec;
 }
 
+/** The SDK families of the handshake's `sdkType`: the Go SDK speaks gob, the JS SDK JSON. */
+export type SdkType = 'go' | 'js';
+
 /**
- * The codec kind for a handshake `sdkType`: `go` or empty -> gob, `js` -> json (exact,
- * case-sensitive, like upstream). Returns `undefined` for anything else rather than
- * throwing, so the handshake can answer with its own `ConnArgsErr` ("sdkType is invalid").
+ * The handshake `sdkType` parameter: `go` or empty -> go, `js` -> js (exact, case-sensitive,
+ * like upstream). `undefined` for anything else, so the handshake answers with its own
+ * `ConnArgsErr` ("sdkType is invalid").
  */
-export function codecKindForSdkType(sdkType: string): CodecKind | undefined {
-  if (sdkType === 'go' || sdkType === '') return 'gob';
-  if (sdkType === 'js') return 'json';
+export function parseSdkType(sdkType: string): SdkType | undefined {
+  if (sdkType === 'go' || sdkType === '') return 'go';
+  if (sdkType === 'js') return 'js';
   return undefined;
 }
 
-/**
- * The codec for a handshake `sdkType` (see {@link codecKindForSdkType}) in `flavour`
- * (default `server`, the gateway's side). Returns `undefined` for an unknown sdkType.
- */
-export function codecForSdkType(sdkType: string, flavour: CodecFlavour = 'server'): EnvelopeCodec | undefined {
-  const kind = codecKindForSdkType(sdkType);
-  return kind === undefined ? undefined : getCodec(kind, flavour);
+/** The envelope encoding an SDK family speaks. */
+export function codecKindOf(sdkType: SdkType): CodecKind {
+  return sdkType === 'js' ? 'json' : 'gob';
+}
+
+/** The codec for an SDK family in `flavour` (`server` on the gateway's side, `sdk` on a client's). */
+export function codecFor(sdkType: SdkType, flavour: CodecFlavour): EnvelopeCodec {
+  return getCodec(codecKindOf(sdkType), flavour);
 }

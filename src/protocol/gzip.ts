@@ -22,25 +22,25 @@ export function gzipFrame(bytes: Uint8Array): Buffer {
  * Decompresses one frame. Concatenated gzip members are accepted (as Go's multistream
  * reader does).
  * @param maxOutputBytes cap on the decompressed size, at least 1 (default {@link DEFAULT_MAX_INFLATED_BYTES}).
- * @throws DecodeError (message starting with `gzip:`) for input that is not a complete,
- *   valid gzip stream, or that inflates beyond `maxOutputBytes`.
+ * @throws DecodeError of kind `gzip` for input that is not a complete, valid gzip stream, or of
+ *   kind `too large` when it inflates beyond `maxOutputBytes`.
  */
 export function gunzipFrame(bytes: Uint8Array, maxOutputBytes: number = DEFAULT_MAX_INFLATED_BYTES): Buffer {
-  if (!(bytes instanceof Uint8Array)) throw new DecodeError('gzip: input is not bytes');
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError('gzip: input is not bytes', undefined, 'gzip');
   if (!(Number.isSafeInteger(maxOutputBytes) && maxOutputBytes >= 1)) {
     throw new RangeError(`gzip: invalid maxOutputBytes ${maxOutputBytes}`);
   }
   // zlib reports an empty input as a truncated stream anyway; say it plainly.
-  if (bytes.length === 0) throw new DecodeError('gzip: empty frame');
+  if (bytes.length === 0) throw new DecodeError('gzip: empty frame', undefined, 'gzip');
   try {
     // Node caps maxOutputLength at its own buffer limit; stay within it.
     return gunzipSync(bytes, { maxOutputLength: Math.min(maxOutputBytes, bufferConstants.MAX_LENGTH) });
   } catch (e) {
     const code = (e as { code?: unknown } | null)?.code;
     if (code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new DecodeError(`gzip: frame inflates beyond ${maxOutputBytes} bytes`, { cause: e });
+      throw new DecodeError(`gzip: frame inflates beyond ${maxOutputBytes} bytes`, { cause: e }, 'too large');
     }
     const why = e instanceof Error ? e.message : String(e);
-    throw new DecodeError(`gzip: invalid frame: ${why}`, { cause: e });
+    throw new DecodeError(`gzip: invalid frame: ${why}`, { cause: e }, 'gzip');
   }
 }

@@ -238,6 +238,179 @@ export namespace sdkws {
     /** `repeated string unsubscribeUserID = 2` */
     unsubscribeUserID: string[];
   }
+
+  /** openim.sdkws.UserInfo */
+  export interface UserInfo {
+    /** `string userID = 1` */
+    userID: string;
+    /** `string nickname = 2` */
+    nickname: string;
+    /** `string faceURL = 3` */
+    faceURL: string;
+    /** `string ex = 4` */
+    ex: string;
+    /** `int64 createTime = 5` */
+    createTime: number;
+    /** `int32 appMangerLevel = 6` */
+    appMangerLevel: number;
+    /** `int32 globalRecvMsgOpt = 7` */
+    globalRecvMsgOpt: number;
+  }
+
+  /** openim.sdkws.GroupInfo */
+  export interface GroupInfo {
+    /** `string groupID = 1` */
+    groupID: string;
+    /** `string groupName = 2` */
+    groupName: string;
+    /** `string notification = 3` */
+    notification: string;
+    /** `string introduction = 4` */
+    introduction: string;
+    /** `string faceURL = 5` */
+    faceURL: string;
+    /** `string ownerUserID = 6` */
+    ownerUserID: string;
+    /** `int64 createTime = 7` */
+    createTime: number;
+    /** `uint32 memberCount = 8` */
+    memberCount: number;
+    /** `string ex = 9` */
+    ex: string;
+    /** `int32 status = 10` */
+    status: number;
+    /** `string creatorUserID = 11` */
+    creatorUserID: string;
+    /** `int32 groupType = 12` */
+    groupType: number;
+    /** `int32 needVerification = 13` */
+    needVerification: number;
+    /** `int32 lookMemberInfo = 14` */
+    lookMemberInfo: number;
+    /** `int32 applyMemberFriend = 15` */
+    applyMemberFriend: number;
+    /** `int64 notificationUpdateTime = 16` */
+    notificationUpdateTime: number;
+    /** `string notificationUserID = 17` */
+    notificationUserID: string;
+  }
+}
+
+/** Types of proto/conversation.proto. */
+export namespace conversation {
+  /** openim.conversation.Conversation */
+  export interface Conversation {
+    /** `string ownerUserID = 1` */
+    ownerUserID: string;
+    /** `string conversationID = 2` */
+    conversationID: string;
+    /** `int32 recvMsgOpt = 3` */
+    recvMsgOpt: number;
+    /** `int32 conversationType = 4` */
+    conversationType: number;
+    /** `string userID = 5` */
+    userID: string;
+    /** `string groupID = 6` */
+    groupID: string;
+    /** `bool isPinned = 7` */
+    isPinned: boolean;
+    /** `string attachedInfo = 8` */
+    attachedInfo: string;
+    /** `bool isPrivateChat = 9` */
+    isPrivateChat: boolean;
+    /** `int32 groupAtType = 10` */
+    groupAtType: number;
+    /** `string ex = 11` */
+    ex: string;
+    /** `int32 burnDuration = 12` */
+    burnDuration: number;
+    /** `int64 minSeq = 13` */
+    minSeq: number;
+    /** `int64 maxSeq = 14` */
+    maxSeq: number;
+    /** `int64 msgDestructTime = 15` */
+    msgDestructTime: number;
+    /** `int64 latestMsgDestructTime = 16` */
+    latestMsgDestructTime: number;
+    /** `bool isMsgDestruct = 17` */
+    isMsgDestruct: boolean;
+  }
+}
+
+/** Types of proto/relation.proto. */
+export namespace relation {
+  /** openim.relation.FriendInfoOnly */
+  export interface FriendInfoOnly {
+    /** `string ownerUserID = 1` */
+    ownerUserID: string;
+    /** `string friendUserID = 2` */
+    friendUserID: string;
+    /** `string remark = 3` */
+    remark: string;
+    /** `int64 createTime = 4` */
+    createTime: number;
+    /** `int32 addSource = 5` */
+    addSource: number;
+    /** `string operatorUserID = 6` */
+    operatorUserID: string;
+    /** `string ex = 7` */
+    ex: string;
+    /** `bool isPinned = 8` */
+    isPinned: boolean;
+  }
+}
+
+/** Types of proto/jssdk.proto. */
+export namespace jssdk {
+  /** openim.jssdk.ConversationMsg */
+  export interface ConversationMsg {
+    /** `openim.conversation.Conversation conversation = 1` */
+    conversation?: conversation.Conversation;
+    /** `openim.sdkws.MsgData lastMsg = 2` */
+    lastMsg?: sdkws.MsgData;
+    /** `openim.sdkws.UserInfo user = 3` */
+    user?: sdkws.UserInfo;
+    /** `openim.relation.FriendInfoOnly friend = 4` */
+    friend?: relation.FriendInfoOnly;
+    /** `openim.sdkws.GroupInfo group = 5` */
+    group?: sdkws.GroupInfo;
+    /** `int64 maxSeq = 6` */
+    maxSeq: number;
+    /** `int64 readSeq = 7` */
+    readSeq: number;
+  }
+
+  /** openim.jssdk.GetActiveConversationsReq */
+  export interface GetActiveConversationsReq {
+    /** `string ownerUserID = 1` */
+    ownerUserID: string;
+    /** `int64 count = 2` */
+    count: number;
+  }
+
+  /** openim.jssdk.GetActiveConversationsResp */
+  export interface GetActiveConversationsResp {
+    /** `int64 unreadCount = 1` */
+    unreadCount: number;
+    /** `repeated openim.jssdk.ConversationMsg conversations = 2` */
+    conversations: jssdk.ConversationMsg[];
+  }
+
+  /** openim.jssdk.GetConversationsReq */
+  export interface GetConversationsReq {
+    /** `string ownerUserID = 1` */
+    ownerUserID: string;
+    /** `repeated string conversationIDs = 2` */
+    conversationIDs: string[];
+  }
+
+  /** openim.jssdk.GetConversationsResp */
+  export interface GetConversationsResp {
+    /** `int64 unreadCount = 1` */
+    unreadCount: number;
+    /** `repeated openim.jssdk.ConversationMsg conversations = 2` */
+    conversations: jssdk.ConversationMsg[];
+  }
 }
 
 /** Types of proto/msggateway.proto. */
@@ -689,6 +862,21 @@ export interface PbCodecs {
     SubUserOnlineStatusElem: MessageCodec<sdkws.SubUserOnlineStatusElem>;
     SubUserOnlineStatusTips: MessageCodec<sdkws.SubUserOnlineStatusTips>;
     SubUserOnlineStatus: MessageCodec<sdkws.SubUserOnlineStatus>;
+    UserInfo: MessageCodec<sdkws.UserInfo>;
+    GroupInfo: MessageCodec<sdkws.GroupInfo>;
+  };
+  conversation: {
+    Conversation: MessageCodec<conversation.Conversation>;
+  };
+  relation: {
+    FriendInfoOnly: MessageCodec<relation.FriendInfoOnly>;
+  };
+  jssdk: {
+    ConversationMsg: MessageCodec<jssdk.ConversationMsg>;
+    GetActiveConversationsReq: MessageCodec<jssdk.GetActiveConversationsReq>;
+    GetActiveConversationsResp: MessageCodec<jssdk.GetActiveConversationsResp>;
+    GetConversationsReq: MessageCodec<jssdk.GetConversationsReq>;
+    GetConversationsResp: MessageCodec<jssdk.GetConversationsResp>;
   };
   msggateway: {
     OnlinePushMsgReq: MessageCodec<msggateway.OnlinePushMsgReq>;
@@ -776,6 +964,15 @@ export interface MessageTypes {
   'openim.sdkws.SubUserOnlineStatusElem': sdkws.SubUserOnlineStatusElem;
   'openim.sdkws.SubUserOnlineStatusTips': sdkws.SubUserOnlineStatusTips;
   'openim.sdkws.SubUserOnlineStatus': sdkws.SubUserOnlineStatus;
+  'openim.sdkws.UserInfo': sdkws.UserInfo;
+  'openim.sdkws.GroupInfo': sdkws.GroupInfo;
+  'openim.conversation.Conversation': conversation.Conversation;
+  'openim.relation.FriendInfoOnly': relation.FriendInfoOnly;
+  'openim.jssdk.ConversationMsg': jssdk.ConversationMsg;
+  'openim.jssdk.GetActiveConversationsReq': jssdk.GetActiveConversationsReq;
+  'openim.jssdk.GetActiveConversationsResp': jssdk.GetActiveConversationsResp;
+  'openim.jssdk.GetConversationsReq': jssdk.GetConversationsReq;
+  'openim.jssdk.GetConversationsResp': jssdk.GetConversationsResp;
   'openim.msggateway.OnlinePushMsgReq': msggateway.OnlinePushMsgReq;
   'openim.msggateway.OnlinePushMsgResp': msggateway.OnlinePushMsgResp;
   'openim.msggateway.SingleMsgToUserResults': msggateway.SingleMsgToUserResults;
@@ -923,6 +1120,15 @@ export type RequestPagination = sdkws.RequestPagination;
 export type SubUserOnlineStatusElem = sdkws.SubUserOnlineStatusElem;
 export type SubUserOnlineStatusTips = sdkws.SubUserOnlineStatusTips;
 export type SubUserOnlineStatus = sdkws.SubUserOnlineStatus;
+export type UserInfo = sdkws.UserInfo;
+export type GroupInfo = sdkws.GroupInfo;
+export type Conversation = conversation.Conversation;
+export type FriendInfoOnly = relation.FriendInfoOnly;
+export type ConversationMsg = jssdk.ConversationMsg;
+export type GetActiveConversationsReq = jssdk.GetActiveConversationsReq;
+export type GetActiveConversationsResp = jssdk.GetActiveConversationsResp;
+export type GetConversationsReq = jssdk.GetConversationsReq;
+export type GetConversationsResp = jssdk.GetConversationsResp;
 export type OnlinePushMsgReq = msggateway.OnlinePushMsgReq;
 export type OnlinePushMsgResp = msggateway.OnlinePushMsgResp;
 export type SingleMsgToUserResults = msggateway.SingleMsgToUserResults;

@@ -3,7 +3,7 @@
  *
  * - `pb.<file>.<Message>` is a {@link MessageCodec}: `encode` / `decode` / `create` /
  *   `fromJSON` / `toJSON`, typed with the interfaces generated into `pb-types.ts`.
- *   `<file>` is the proto file's base name (`sdkws`, `msggateway`, `auth`, `user`, `msg`,
+ *   `<file>` is the proto file's base name (`sdkws`, `conversation`, `relation`, `jssdk`, `msggateway`, `auth`, `user`, `msg`,
  *   `push`, `errinfo`); nested messages are flattened Go-style (`Outer_Inner`).
  * - `root` is the protobufjs Root for dynamic use; {@link messageCodec}, {@link describeMessage}
  *   and {@link listServices} serve tools that only know a type or method by name.
@@ -37,6 +37,9 @@ export type { Init, JsonObject, MessageCodec } from './pb-types.js';
 /** The proto files loaded, in dependency order (all live flat in `proto/`). */
 export const PROTO_FILES: readonly string[] = [
   'sdkws.proto',
+  'conversation.proto',
+  'relation.proto',
+  'jssdk.proto',
   'msggateway.proto',
   'auth.proto',
   'user.proto',

@@ -1,6 +1,6 @@
 import type { Discovery } from '../discovery/discovery.js';
 import { errs } from '../protocol/errors.js';
-import { createClient, type RpcClient } from './client.js';
+import { createClient, type RpcClient } from './grpc-client.js';
 import type { RpcObserver } from './server.js';
 import type { GrpcService, Methods } from './services.js';
 

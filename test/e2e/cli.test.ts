@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyToken } from '../../src/auth/jwt.js';
+import { verifyToken } from '../../simulators/services/jwt.js';
 import type { Harness } from '../../harness/harness.js';
 import { runCli, startServe } from '../helpers/cli.js';
 import { connectOk, startNode } from '../helpers/gateway.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintToken } from '../../src/auth/jwt.js';
+import { mintToken } from '../../simulators/services/jwt.js';
 import { redisKeys } from '../../src/redis/keys.js';
 import type { Harness } from '../../harness/harness.js';
 import { connectOk, connectRaw, connectURLRaw, RawClient, startNode, type HttpRefusal } from '../helpers/gateway.js';

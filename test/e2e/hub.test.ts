@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodeError } from '../../src/protocol/errors.js';
 import { pb } from '../../src/protocol/pb.js';
 import { StandaloneDiscovery } from '../../src/discovery/standalone.js';
-import { createClient, type RpcClient } from '../../src/rpc/client.js';
+import { createClient, type RpcClient } from '../../src/rpc/grpc-client.js';
 import { msgGatewayService, type MsgGatewayMethods } from '../../src/rpc/services.js';
 import type { Harness } from '../../harness/harness.js';
 import { connectOk, eventually, startNode } from '../helpers/gateway.js';

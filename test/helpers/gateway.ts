@@ -1,8 +1,8 @@
 import WebSocket from 'ws';
-import { mintToken } from '../../src/auth/jwt.js';
+import { mintToken } from '../../simulators/services/jwt.js';
 import { defaultConfig, mergeConfig, type DeepPartial, type MsggwConfig } from '../../src/config/config.js';
 import type { Discovery } from '../../src/discovery/discovery.js';
-import { getCodec } from '../../src/protocol/codecs.js';
+import { codecFor } from '../../src/protocol/codecs.js';
 import { makeReq, type Resp } from '../../src/protocol/envelope.js';
 import { gunzipFrame, gzipFrame } from '../../src/protocol/gzip.js';
 import { startHarness, type Harness } from '../../harness/harness.js';
@@ -49,7 +49,7 @@ export class RawClient {
     readonly ws: WebSocket,
     readonly o: RawOpts,
   ) {
-    this.codec = getCodec(o.sdkType === 'js' ? 'json' : 'gob', 'sdk');
+    this.codec = codecFor(o.sdkType ?? 'go', 'sdk');
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) {
         const raw = o.gzip ? gunzipFrame(data) : data;

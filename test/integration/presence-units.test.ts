@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { OnlineCache } from '../../src/online/online-cache.js';
-import { StatusReporter, type OnlineUser, type UserStatusEntry } from '../../src/online/status-reporter.js';
+import { OnlineCache } from '../../src/presence/online-cache.js';
+import { StatusReporter, type OnlineUser, type UserStatusEntry } from '../../src/presence/status-reporter.js';
 import { connectRedis, type RedisClient } from '../../src/redis/connect.js';
 import { redisKeys } from '../../src/redis/keys.js';
 import { ONLINE_EXPIRE_SECONDS, OnlineStore } from '../../src/redis/online.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
-import { mintToken } from '../../src/auth/jwt.js';
+import { mintToken } from '../../simulators/services/jwt.js';
 import { pb } from '../../src/protocol/pb.js';
 import { connectURLRaw, RawClient } from '../helpers/gateway.js';
 import { runCli, startServe, type ServeProcess } from '../helpers/cli.js';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Webhooks, type WebhooksOptions } from '../../src/online/webhooks.js';
+import { Webhooks, type WebhooksOptions } from '../../src/presence/webhooks.js';
 
 interface Received {
   method: string;

@@ -5,22 +5,24 @@
  * which order, or what the hub answers. No sockets, no timing.
  */
 import { describe, expect, it } from 'vitest';
-import type { Client } from '../../src/gateway/client.js';
-import { UserMap } from '../../src/gateway/user-map.js';
+import type { Conn } from '../../src/gateway/conn.js';
+import { codecForSdk, type SharedFrame } from '../../src/gateway/frames.js';
+import { Registry } from '../../src/gateway/registry.js';
 import { PushDelivery } from '../../src/hub/push.js';
-import type { Resp } from '../../src/protocol/envelope.js';
+import { gunzipFrame } from '../../src/protocol/gzip.js';
 import { pb } from '../../src/protocol/pb.js';
 import type { sdkws } from '../../src/protocol/pb-types.js';
 
 /** What every fake connection sent, in global order: (connection, seq of the pushed message). */
 type SendLog = { user: string; seq: number }[];
 
-/** Stand-in for Client with what PushDelivery uses; `encode` tags frames with variant and seq. */
+/** Stand-in for a Connection with what PushDelivery uses; it decodes each frame it is handed. */
 class FakeConn {
   readonly frames: number[] = [];
+  /** Distinct frame objects handed to this connection. */
+  readonly handed = new Set<SharedFrame>();
   background = false;
   accept = true;
-  encodes = 0;
 
   constructor(
     readonly userID: string,
@@ -29,16 +31,12 @@ class FakeConn {
     private readonly log: SendLog,
   ) {}
 
-  encode(resp: Resp): Buffer {
-    this.encodes++;
-    const pm = pb.sdkws.PushMessages.decode(resp.data ?? new Uint8Array());
-    const seq = Object.values(pm.msgs)[0]!.Msgs[0]!.seq;
-    return Buffer.from(JSON.stringify({ variant: this.variant, seq }));
-  }
-
-  sendFrame(frame: Buffer): boolean {
+  write(frame: SharedFrame): boolean {
     if (!this.accept) return false;
-    const { seq } = JSON.parse(frame.toString('utf8')) as { seq: number };
+    this.handed.add(frame);
+    const raw = this.variant & 1 ? gunzipFrame(frame.payload) : frame.payload;
+    const resp = codecForSdk(this.variant >= 2 ? 'js' : 'go').decodeResp(raw);
+    const seq = Object.values(pb.sdkws.PushMessages.decode(resp.data ?? new Uint8Array()).msgs)[0]!.Msgs[0]!.seq;
     this.frames.push(seq);
     this.log.push({ user: this.userID, seq });
     return true;
@@ -46,14 +44,14 @@ class FakeConn {
 }
 
 function setup(users: number, perUser = 1) {
-  const map = new UserMap();
+  const map = new Registry();
   const log: SendLog = [];
   const conns: FakeConn[] = [];
   for (let u = 0; u < users; u++) {
     for (let k = 0; k < perUser; k++) {
       const c = new FakeConn(`u${u}`, 2 + k, (u + k) % 4, log);
       conns.push(c);
-      map.add(c as unknown as Client);
+      map.add(c as unknown as Conn);
     }
   }
   const ids = Array.from({ length: users }, (_, u) => `u${u}`);
@@ -70,7 +68,7 @@ describe('PushDelivery: one encode per variant', () => {
     await delivery.push(msg(1), ids, 'op');
     expect(delivery.stats.encodes).toBe(4);
     expect(delivery.stats.deliveries).toBe(2000);
-    expect(conns.reduce((n, c) => n + c.encodes, 0)).toBe(4);
+    expect(new Set(conns.flatMap((c) => [...c.handed])).size).toBe(4);
     await delivery.push(msg(2), ids.slice(0, 1), 'op');
     // u0's two connections are variants 0 and 1.
     expect(delivery.stats.encodes).toBe(6);
@@ -130,7 +128,7 @@ describe('PushDelivery: results as upstream reports them', () => {
     refused.accept = false;
     const ios = new FakeConn('y', 1, 0, log);
     ios.background = true;
-    for (const c of [android, refused, ios]) map.add(c as unknown as Client);
+    for (const c of [android, refused, ios]) map.add(c as unknown as Conn);
     const [x, y, z] = await delivery.push(msg(1), ['x', 'y', 'z'], 'op');
     expect(x!.onlinePush).toBe(true);
     expect(x!.resp).toEqual([

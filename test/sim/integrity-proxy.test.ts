@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { getCodec } from '../../src/protocol/codecs.js';
+import { codecFor, parseSdkType } from '../../src/protocol/codecs.js';
 import { gunzipFrame } from '../../src/protocol/gzip.js';
 import type { Harness } from '../../harness/harness.js';
 import { tokenFor } from '../../simulators/client/index.js';
@@ -36,7 +36,7 @@ class TamperingProxy {
   private bridge(client: WebSocket, req: IncomingMessage): void {
     const q = new URL(req.url ?? '/', 'ws://x').searchParams;
     const gzip = q.get('compression') === 'gzip';
-    const codec = getCodec(q.get('sdkType') === 'js' ? 'json' : 'gob', 'sdk');
+    const codec = codecFor(parseSdkType(q.get('sdkType') ?? '') ?? 'go', 'sdk');
     const isVictim = q.get('sendID') === this.victim;
     const up = new WebSocket(this.upstream.replace(/\/$/, '') + (req.url ?? '/'), { perMessageDeflate: false });
     const early: [RawData, boolean][] = [];

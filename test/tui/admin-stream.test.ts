@@ -1,10 +1,10 @@
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RemoteAdminSource } from '../../src/admin/client.js';
+import { RemoteAdminSource } from '../../src/admin/admin-client.js';
 import type { AdminMessage } from '../../src/admin/schema.js';
 import type { Harness } from '../../harness/harness.js';
-import { createClient } from '../../src/rpc/client.js';
+import { createClient } from '../../src/rpc/grpc-client.js';
 import { msgGatewayService } from '../../src/rpc/services.js';
 import { OpenIMClient, tokenFor } from '../../simulators/client/index.js';
 import { eventually, startNode } from '../helpers/gateway.js';

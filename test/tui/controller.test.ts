@@ -1,6 +1,6 @@
 import type { Key } from 'ink';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AdminSource } from '../../src/admin/client.js';
+import type { AdminSource } from '../../src/admin/admin-client.js';
 import { parseSpawn, spawnOptions, TuiController } from '../../simulators/tui/controller.js';
 import { TuiStore } from '../../simulators/tui/store.js';
 import { conn, recordedSession } from './fixtures.js';

@@ -65,16 +65,17 @@ const under = (path: string, dir: string) => path === dir || path.startsWith(`${
 const show = (list: Edge[]) => list.map((e) => `${e.from} -> ${e.to}`);
 
 /**
- * Gateway modules hub/, admin/ and metrics/ may import: the events and the registry (which
- * exports the connection interface). Anything else there is the gateway's inside.
+ * Gateway modules hub/, admin/ and metrics/ may import: the events, the registry's interface,
+ * the connection interface, and frames encoded once per variant for many connections. Anything
+ * else there is the gateway's inside.
  */
-const GATEWAY_SURFACE = ['src/gateway/events.ts', 'src/gateway/registry.ts', 'src/gateway/conn.ts', 'src/gateway/user-map.ts'];
+const GATEWAY_SURFACE = ['src/gateway/events.ts', 'src/gateway/registry.ts', 'src/gateway/conn.ts', 'src/gateway/frames.ts'];
 
 /**
  * Arrows into the gateway's inside that still exist while the hub is moved onto the registry's
  * interface. Each entry must still occur (the test says when one can go): tighten by deleting.
  */
-const KNOWN_GATEWAY_REACH_INS = ['src/hub/hub.ts -> src/gateway/ws-server.ts', 'src/hub/push.ts -> src/gateway/client.ts', 'src/admin/feed.ts -> src/gateway/client.ts'];
+const KNOWN_GATEWAY_REACH_INS: string[] = [];
 
 describe('architecture: import rules', () => {
   it('reads a real graph', () => {

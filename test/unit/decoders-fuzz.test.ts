@@ -3,7 +3,7 @@ import { parseHandshake } from '../../src/gateway/handshake.js';
 import { CodeError } from '../../src/protocol/errors.js';
 import { allMessageTypes, messageCodec, ProtoDecodeError, pb } from '../../src/protocol/pb.js';
 import { parseOnlineChange } from '../../src/redis/online.js';
-import { verifyToken } from '../../src/auth/jwt.js';
+import { verifyToken } from '../../simulators/services/jwt.js';
 
 /** A seeded PRNG so a failure reproduces. */
 function rng(seed: number): () => number {

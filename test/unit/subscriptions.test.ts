@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { Subscriptions, type Subscriber } from '../../src/gateway/subscriptions.js';
-import type { OnlineLookup } from '../../src/online/online-cache.js';
-import type { Resp } from '../../src/protocol/envelope.js';
+import type { OnlineLookup } from '../../src/presence/online-cache.js';
+import { codecForSdk, type SharedFrame } from '../../src/gateway/frames.js';
+import { gunzipFrame } from '../../src/protocol/gzip.js';
 import { pb } from '../../src/protocol/pb.js';
 
-/** Stand-in for Client with just what Subscriptions uses; frames are tagged with the variant. */
+/** Stand-in for a Connection with just what Subscriptions uses; it keeps the payloads it was handed. */
 class FakeClient implements Subscriber {
   readonly subscriptions = new Set<string>();
   closed = false;
   readonly frames: Buffer[] = [];
-  encodeCalls = 0;
-  /** When false, sendFrame refuses (as a connection just closed as a slow consumer). */
+  /** When false, write refuses (as a connection just closed as a slow consumer). */
   accept = true;
 
   constructor(
@@ -18,23 +18,23 @@ class FakeClient implements Subscriber {
     readonly name = '',
   ) {}
 
-  encode(resp: Resp): Buffer {
-    this.encodeCalls++;
-    return Buffer.from(
-      JSON.stringify({ variant: this.variant, ...resp, data: resp.data ? Buffer.from(resp.data).toString('base64') : null }),
-    );
+  write(frame: SharedFrame): boolean {
+    if (this.closed || !this.accept) return false;
+    this.frames.push(frame.payload);
+    return true;
   }
 
-  sendFrame(frame: Buffer): boolean {
-    if (this.closed || !this.accept) return false;
-    this.frames.push(frame);
-    return true;
+  /** The envelope of a frame, decoded as this connection's variant (codec, gzip) says. */
+  decode(frame: Buffer) {
+    const raw = this.variant & 1 ? gunzipFrame(frame) : frame;
+    const resp = codecForSdk(this.variant >= 2 ? 'js' : 'go').decodeResp(raw);
+    return { ...resp, tips: pb.sdkws.SubUserOnlineStatusTips.decode(resp.data ?? new Uint8Array()) };
   }
 }
 
-function decodeFrame(frame: Buffer) {
-  const o = JSON.parse(frame.toString('utf8')) as { variant: number; reqIdentifier: number; operationID: string; msgIncr: string; data: string | null };
-  return { ...o, tips: pb.sdkws.SubUserOnlineStatusTips.decode(Buffer.from(o.data ?? '', 'base64')) };
+/** Distinct payloads handed out: one per encode. */
+function encodes(clients: FakeClient[]): number {
+  return new Set(clients.flatMap((c) => c.frames)).size;
 }
 
 /** A lookup answering from a fixed table and recording what it was asked. */
@@ -151,15 +151,13 @@ describe('Subscriptions.notify', () => {
     subs.subscribe(other, ['someone-else']);
 
     expect(subs.notify('target', [1, 7])).toBe(clients.length);
-    const encodes = [...clients, closed].reduce((n, c) => n + c.encodeCalls, 0);
-    expect(encodes).toBe(4);
-    expect(closed.encodeCalls).toBe(0);
+    expect(encodes([...clients, closed])).toBe(4);
+    expect(closed.frames).toHaveLength(0);
     expect(other.frames).toHaveLength(0);
     const firstOfVariant = new Map<number, Buffer>();
     for (const c of clients) {
       expect(c.frames).toHaveLength(1);
-      const f = decodeFrame(c.frames[0]!);
-      expect(f.variant).toBe(c.variant);
+      const f = c.decode(c.frames[0]!);
       expect(f.reqIdentifier).toBe(2005);
       expect(f.operationID).toBe('');
       expect(f.msgIncr).toBe('');
@@ -180,7 +178,7 @@ describe('Subscriptions.notify', () => {
     subs.subscribe(a, ['u']);
     subs.subscribe(b, ['u']);
     expect(subs.notify('u', [])).toBe(1);
-    expect(decodeFrame(a.frames[0]!).tips).toEqual({ subscribers: [{ userID: 'u', onlinePlatformIDs: [] }] });
+    expect(a.decode(a.frames[0]!).tips).toEqual({ subscribers: [{ userID: 'u', onlinePlatformIDs: [] }] });
   });
 
   it('tolerates a subscriber removed while the notification is being delivered', () => {
@@ -190,7 +188,7 @@ describe('Subscriptions.notify', () => {
     subs.subscribe(a, ['u']);
     subs.subscribe(b, ['u']);
     // A slow consumer closes on send and is unregistered synchronously, as Client does.
-    a.sendFrame = () => {
+    a.write = () => {
       a.closed = true;
       subs.removeClient(a);
       return false;
@@ -208,7 +206,7 @@ describe('Subscriptions at scale (bounded work, no timing asserts)', () => {
     for (const c of clients) subs.subscribe(c, ['star']);
     expect(subs.subscribers('star').size).toBe(5000);
     expect(subs.notify('star', [1, 2, 3])).toBe(5000);
-    expect(clients.reduce((n, c) => n + c.encodeCalls, 0)).toBe(4);
+    expect(encodes(clients)).toBe(4);
     for (let i = 0; i < 2500; i++) subs.removeClient(clients[i]!);
     expect(subs.notify('star', [])).toBe(2500);
     for (const c of clients) subs.removeClient(c);

@@ -3,6 +3,7 @@ import type { PresenceEvent } from '../../client/index.js';
 import type { SimConn } from '../engine.js';
 import { forEachLimit, type Scenario, type ScenarioContext } from '../scenario.js';
 import { pace, waitUntil } from '../timing.js';
+import { ReqIdentifier } from '../../../src/protocol/identifiers.js';
 
 /** Parameters of {@link presenceScenario}. */
 export interface PresenceParams {
@@ -68,7 +69,7 @@ export function presenceScenario(p: PresenceParams): Scenario {
         async (c) => {
           seen.set(c.id, new Int8Array(p.watched).fill(-1));
           c.client.on('presence', (ev) => onPresence(c, ev));
-          await run.request(c, 2005, () => c.client.subscribe(ids));
+          await run.request(c, ReqIdentifier.WsSubUserOnlineStatus, () => c.client.subscribe(ids));
         },
         setup,
       );

@@ -9,6 +9,7 @@ import type { Scenario, ScenarioContext } from '../scenario.js';
 import { pace, sleep } from '../timing.js';
 import { peerOf } from '../builtins/chat.js';
 import { expand, type Flow, type ScenarioFile, type Step } from './schema.js';
+import { ReqIdentifier } from '../../../src/protocol/identifiers.js';
 
 /** Options of {@link fileScenario}. */
 export interface FileScenarioOptions {
@@ -172,7 +173,7 @@ async function execStep(ctx: ScenarioContext, step: Step, vars: Record<string, s
     case 'subscribe': {
       const conn = need('subscribe');
       try {
-        await run.request(conn, 2005, () => conn.client.subscribe(step.users.map((u) => expand(u, vars))));
+        await run.request(conn, ReqIdentifier.WsSubUserOnlineStatus, () => conn.client.subscribe(step.users.map((u) => expand(u, vars))));
       } catch {
         throw new StepError('subscribe failed');
       }

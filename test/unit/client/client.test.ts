@@ -19,7 +19,7 @@ import {
   type PushEvent,
   type ReconnectFailedEvent,
 } from '../../../simulators/client/index.js';
-import { verifyToken } from '../../../src/auth/jwt.js';
+import { verifyToken } from '../../../simulators/services/jwt.js';
 import { FakeGateway, type FakeConn } from './fake-gateway.js';
 
 let gw: FakeGateway;

@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { parseHandshake, type HandshakeArgs } from '../../../src/gateway/handshake.js';
 import type { EnvelopeCodec } from '../../../src/protocol/codec.js';
-import { getCodec } from '../../../src/protocol/codecs.js';
+import { codecFor } from '../../../src/protocol/codecs.js';
 import { makeResp, type Req, type Resp } from '../../../src/protocol/envelope.js';
 import { CodeError } from '../../../src/protocol/errors.js';
 import { gunzipFrame, gzipFrame } from '../../../src/protocol/gzip.js';
@@ -48,7 +48,7 @@ export class FakeConn {
     readonly args: HandshakeArgs,
     readonly url: URL,
   ) {
-    this.codec = getCodec(args.sdkType === 'go' ? 'gob' : 'json', 'server');
+    this.codec = codecFor(args.sdkType, 'server');
   }
 
   /** Sends one envelope (encoded and gzipped the way the connection asked). */

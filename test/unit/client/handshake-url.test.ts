@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseHandshake } from '../../../src/gateway/handshake.js';
 import { buildHandshakeURL, tokenFor, type HandshakeParams } from '../../../simulators/client/index.js';
-import { verifyToken } from '../../../src/auth/jwt.js';
+import { verifyToken } from '../../../simulators/services/jwt.js';
 
 const base: HandshakeParams = {
   userID: 'u 1&x',

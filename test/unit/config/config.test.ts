@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../src/config/config.js';
 import { loadOpenIMConfigFolder } from '../../../src/config/openim-folder.js';
-import { configFromFlags, type ServeFlagValues } from '../../../src/config/serve-flags.js';
+import { configFromFlags, type ServeFlagValues } from '../../../src/config/from-flags.js';
 
 const base: ServeFlagValues = { listen: '127.0.0.1', simulators: true, gateway: true };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mintToken, verifyToken } from '../../../src/auth/jwt.js';
+import { mintToken, verifyToken } from '../../../simulators/services/jwt.js';
 import { CodeError, ErrCode, errCodeDescriptions } from '../../../src/protocol/errors.js';
 
 describe('JWT as OpenIM issues it', () => {

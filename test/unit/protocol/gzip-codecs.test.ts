@@ -2,7 +2,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../../src/protocol/codec.js';
-import { codecForSdkType, codecKindForSdkType, getCodec } from '../../../src/protocol/codecs.js';
+import { codecFor, codecKindOf, getCodec, parseSdkType } from '../../../src/protocol/codecs.js';
 import { makeReq, makeResp } from '../../../src/protocol/envelope.js';
 import { GobCodec } from '../../../src/protocol/gob.js';
 import { DEFAULT_MAX_INFLATED_BYTES, gunzipFrame, gzipFrame } from '../../../src/protocol/gzip.js';
@@ -75,12 +75,13 @@ describe('codec selection', () => {
   });
 
   it('sdkType: go and empty -> gob, js -> json, anything else -> undefined', () => {
-    expect(codecKindForSdkType('go')).toBe('gob');
-    expect(codecKindForSdkType('')).toBe('gob');
-    expect(codecKindForSdkType('js')).toBe('json');
-    for (const t of ['GO', 'Js', 'json', 'gob', ' go', 'x']) expect(codecKindForSdkType(t)).toBeUndefined();
-    expect(codecForSdkType('go')).toBe(getCodec('gob', 'server'));
-    expect(codecForSdkType('js', 'sdk')).toBe(getCodec('json', 'sdk'));
-    expect(codecForSdkType('python')).toBeUndefined();
+    expect(parseSdkType('go')).toBe('go');
+    expect(parseSdkType('')).toBe('go');
+    expect(parseSdkType('js')).toBe('js');
+    for (const t of ['GO', 'Js', 'json', 'gob', ' go', 'x', 'python']) expect(parseSdkType(t)).toBeUndefined();
+    expect(codecKindOf('go')).toBe('gob');
+    expect(codecKindOf('js')).toBe('json');
+    expect(codecFor('go', 'server')).toBe(getCodec('gob', 'server'));
+    expect(codecFor('js', 'sdk')).toBe(getCodec('json', 'sdk'));
   });
 });

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodeError, ErrCode, errs } from '../../../src/protocol/errors.js';
 import { pb } from '../../../src/protocol/pb.js';
-import { createClient, type RpcClient } from '../../../src/rpc/client.js';
+import { createClient, type RpcClient } from '../../../src/rpc/grpc-client.js';
 import type { RpcContext } from '../../../src/rpc/context.js';
 import { implement } from '../../../src/rpc/server.js';
 import { authService, msgGatewayService, type AuthMethods, type MsgGatewayMethods } from '../../../src/rpc/services.js';

@@ -16,10 +16,11 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
 import type { EnvelopeCodec } from '../../src/protocol/codec.js';
-import { getCodec } from '../../src/protocol/codecs.js';
+import { codecFor } from '../../src/protocol/codecs.js';
 import type { Req, Resp } from '../../src/protocol/envelope.js';
 import { gunzipFrame, gzipFrame } from '../../src/protocol/gzip.js';
 import { ReqIdentifier } from '../../src/protocol/identifiers.js';
+import { parseTextHeartbeat, pongText, PING_TEXT } from '../../src/protocol/heartbeat.js';
 import type { Init, sdkws, msg as msgpb, push as pushpb } from '../../src/protocol/pb-types.js';
 import { pb } from '../../src/protocol/pb.js';
 import { TypedEmitter } from './emitter.js';
@@ -328,7 +329,7 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
     this.sdkType = options.sdkType ?? 'go';
     this.gzip = options.gzip ?? this.sdkType === 'go';
     // The `sdk` flavour writes the Go SDK's struct declarations; its decoder reads either flavour.
-    this.codec = getCodec(this.sdkType === 'go' ? 'gob' : 'json', 'sdk');
+    this.codec = codecFor(this.sdkType, 'sdk');
     this.isMsgResp = options.isMsgResp ?? false;
     this.useV = options.useV ?? false;
     this.opPrefix = options.operationIDPrefix ?? '';
@@ -859,21 +860,13 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
       else this.failHandshake(new HandshakeError('text', errCode, typeof ans.errMsg === 'string' ? ans.errMsg : '', typeof ans.errDlt === 'string' ? ans.errDlt : ''));
       return;
     }
-    let type: unknown;
-    let body: unknown;
-    try {
-      const j = JSON.parse(text) as { type?: unknown; body?: unknown };
-      type = j.type;
-      body = j.body;
-    } catch {
-      type = undefined;
-    }
-    if (type === 'pong') {
+    const hb = parseTextHeartbeat(text);
+    if (hb.type === 'pong') {
       this.onPong();
       return;
     }
-    if (type === 'ping') {
-      this.sendText(`{"type":"pong","body":${body === undefined ? 'null' : JSON.stringify(body)}}`);
+    if (hb.type === 'ping') {
+      this.sendText(pongText(hb.body));
       return;
     }
     this.protocolError(new Error(`unexpected text frame: ${text.slice(0, 200)}`));
@@ -986,7 +979,7 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
     this.lastPingAt = now;
     this.stats.pings++;
     if (this.heartbeat === 'ws-ping') ws.ping();
-    else this.sendText('{"type":"ping"}');
+    else this.sendText(PING_TEXT);
     this.hbTimer = this.timers.schedule(this.heartbeatIntervalMs, heartbeatOnTick, this);
   }
 

@@ -1,10 +1,10 @@
-import { describeMessage, listServices, messageCodec, type JsonObject } from '../protocol/pb.js';
-import { CodeError } from '../protocol/errors.js';
-import { defaultConfig } from '../config/config.js';
-import type { Discovery } from '../discovery/discovery.js';
-import { createClient } from './client.js';
-import type { RpcContext } from './context.js';
-import { grpcServices, type GrpcService, type Methods } from './services.js';
+import { describeMessage, listServices, messageCodec, type JsonObject } from '../../src/protocol/pb.js';
+import { CodeError } from '../../src/protocol/errors.js';
+import { defaultConfig } from '../../src/config/config.js';
+import type { Discovery } from '../../src/discovery/discovery.js';
+import { createClient } from '../../src/rpc/grpc-client.js';
+import type { RpcContext } from '../../src/rpc/context.js';
+import { grpcServices, type GrpcService, type Methods } from '../../src/rpc/services.js';
 
 /** Short service keys users type, with the discovery name each is registered under. */
 const serviceKeys: Record<string, { svc: GrpcService<Methods<unknown>>; discoveryName: string; defaultAddr?: string }> = {

@@ -1,9 +1,9 @@
-import { mintToken } from './auth/jwt.js';
-import type { MsggwConfig } from './config/config.js';
-import type { NodeAddresses } from './node-view.js';
+import { mintToken } from '../../simulators/services/jwt.js';
+import type { MsggwConfig } from '../../src/config/config.js';
+import type { NodeAddresses } from '../../src/node-view.js';
 
 /** What `serve` prints on start: what listens where, and a ready-to-paste way to connect. */
-export function startBanner(cfg: MsggwConfig, a: NodeAddresses & { auth?: string; user?: string; msg?: string; push?: string }): string {
+export function startBanner(cfg: MsggwConfig, a: NodeAddresses & { auth?: string; user?: string; msg?: string; push?: string; api?: string }): string {
   const lines: string[] = ['msggw is up'];
   const row = (name: string, v: string | undefined, note = '') => {
     if (v) lines.push(`  ${name.padEnd(10)} ${v}${note ? `  ${note}` : ''}`);
@@ -15,6 +15,7 @@ export function startBanner(cfg: MsggwConfig, a: NodeAddresses & { auth?: string
   row('user', a.user, '(simulator)');
   row('msg', a.msg, '(simulator)');
   row('push', a.push, '(simulator)');
+  row('rest api', a.api ? `http://${a.api}` : undefined, `(openim-api simulator${cfg.api.strictTokens ? ', strict tokens' : ''}: SDK apps use it as apiAddr)`);
   lines.push(`  redis      ${cfg.redisUrl ?? 'embedded (in-memory)'}   discovery ${cfg.discovery.kind}${cfg.discovery.kind === 'etcd' ? ` ${cfg.discovery.etcdAddrs.join(',')}` : ''}`);
   if (a.ws) {
     const token = mintToken(cfg.secret, 'u1', 5, 1);
@@ -23,6 +24,7 @@ export function startBanner(cfg: MsggwConfig, a: NodeAddresses & { auth?: string
     lines.push(`  URL="${a.ws}?sendID=u1&platformID=5&operationID=op1&sdkType=js&isBackground=false&token=$TOKEN"`);
     lines.push(`  e.g. ${a.ws}?sendID=u1&platformID=5&operationID=op1&sdkType=js&isBackground=false&token=${token}`);
     lines.push('  or drive it with simulated clients:  npx msggw sim chat --url ' + a.ws);
+    if (a.api) lines.push(`  an OpenIM SDK app: login({ apiAddr: 'http://${a.api}', wsAddr: '${a.ws}', ... })`);
   }
   lines.push('', 'Ctrl-C stops everything.');
   return lines.join('\n');

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { errs } from '../protocol/errors.js';
+import { errs } from '../../src/protocol/errors.js';
 
 /** The claims OpenIM puts in its tokens (tokenverify.Claims). */
 export interface TokenClaims {

@@ -24,6 +24,12 @@ export interface OnlineCacheOptions {
   slotSize?: number;
   /** Entry lifetime, ms. Default 15 min (upstream OnlineExpire/2). */
   expireMs?: number;
+  /**
+   * Memory budget of the entries, bytes (estimated per entry from its user ID and platforms),
+   * split evenly between the shards: a full shard evicts its oldest entries. Beyond upstream,
+   * whose shards are bounded in entries only, so that long unique IDs cannot grow it. Default 64 MiB.
+   */
+  maxBytes?: number;
   /** Channel name. Default `online_change`. */
   channel?: string;
   /** Clock (ms), for tests. */
@@ -59,6 +65,16 @@ export interface OnlineCacheCounters {
 interface Entry {
   platformIDs: number[];
   expiresAt: number;
+  /** Estimated bytes held (see entryBytes). */
+  bytes: number;
+}
+
+/** Estimated V8 cost of one entry beyond its strings: the Map slot, the Entry object, the array. */
+const ENTRY_OVERHEAD_BYTES = 120;
+
+function entryBytes(userID: string, platformIDs: readonly number[]): number {
+  // Strings may be two-byte (non-Latin-1 IDs): count the worst case.
+  return ENTRY_OVERHEAD_BYTES + 2 * userID.length + 8 * platformIDs.length;
 }
 
 interface Inflight {
@@ -94,7 +110,10 @@ export class OnlineCache implements OnlineLookup {
   };
 
   private readonly slots: Map<string, Entry>[];
+  /** Estimated bytes held per shard. */
+  private readonly slotBytes: number[];
   private readonly slotSize: number;
+  private readonly slotMaxBytes: number;
   private readonly expireMs: number;
   private readonly channel: string;
   private readonly now: () => number;
@@ -110,7 +129,9 @@ export class OnlineCache implements OnlineLookup {
   constructor(private readonly opts: OnlineCacheOptions) {
     const n = Math.max(1, Math.floor(opts.slots ?? 1024));
     this.slots = Array.from({ length: n }, () => new Map<string, Entry>());
+    this.slotBytes = new Array<number>(n).fill(0);
     this.slotSize = Math.max(1, Math.floor(opts.slotSize ?? 2048));
+    this.slotMaxBytes = Math.max(ENTRY_OVERHEAD_BYTES * 4, Math.floor((opts.maxBytes ?? 64 * 1024 * 1024) / n));
     this.expireMs = opts.expireMs ?? 15 * 60_000;
     this.channel = opts.channel ?? redisKeys.onlineChannel;
     this.now = opts.now ?? Date.now;
@@ -144,6 +165,13 @@ export class OnlineCache implements OnlineLookup {
   get size(): number {
     let n = 0;
     for (const s of this.slots) n += s.size;
+    return n;
+  }
+
+  /** Estimated bytes the entries hold now (bounded by `maxBytes`). */
+  get bytes(): number {
+    let n = 0;
+    for (const b of this.slotBytes) n += b;
     return n;
   }
 
@@ -198,6 +226,7 @@ export class OnlineCache implements OnlineLookup {
   invalidate(): void {
     this.generation++;
     for (const s of this.slots) s.clear();
+    this.slotBytes.fill(0);
   }
 
   /** Unsubscribes and disconnects the subscriber. Idempotent. */
@@ -222,11 +251,13 @@ export class OnlineCache implements OnlineLookup {
 
   private lookup(userID: string): Entry | undefined {
     if (!this.live) return undefined;
-    const slot = this.slotOf(userID);
+    const i = this.slotIndex(userID);
+    const slot = this.slots[i]!;
     const e = slot.get(userID);
     if (!e) return undefined;
     if (e.expiresAt <= this.now()) {
       slot.delete(userID);
+      this.slotBytes[i]! -= e.bytes;
       return undefined;
     }
     // Re-insert: Map order is the LRU order, the oldest first.
@@ -236,16 +267,24 @@ export class OnlineCache implements OnlineLookup {
   }
 
   private store(userID: string, platformIDs: number[]): void {
-    const slot = this.slotOf(userID);
-    slot.delete(userID);
-    if (slot.size >= this.slotSize) {
-      const oldest = slot.keys().next().value;
-      if (oldest !== undefined) {
-        slot.delete(oldest);
-        this.counters.evictions++;
-      }
+    const i = this.slotIndex(userID);
+    const slot = this.slots[i]!;
+    const old = slot.get(userID);
+    if (old) {
+      slot.delete(userID);
+      this.slotBytes[i]! -= old.bytes;
     }
-    slot.set(userID, { platformIDs, expiresAt: this.now() + this.expireMs });
+    const bytes = entryBytes(userID, platformIDs);
+    // Oldest first (Map order is the LRU order) until the new entry fits in count and bytes.
+    while (slot.size > 0 && (slot.size >= this.slotSize || this.slotBytes[i]! + bytes > this.slotMaxBytes)) {
+      const [oldest, e] = slot.entries().next().value as [string, Entry];
+      slot.delete(oldest);
+      this.slotBytes[i]! -= e.bytes;
+      this.counters.evictions++;
+    }
+    if (bytes > this.slotMaxBytes) return;
+    slot.set(userID, { platformIDs, expiresAt: this.now() + this.expireMs, bytes });
+    this.slotBytes[i]! += bytes;
   }
 
   private loadMisses(ids: string[]): Promise<Map<string, number[]>> {
@@ -293,10 +332,7 @@ export class OnlineCache implements OnlineLookup {
     const { userID, platformIDs } = parsed;
     const rec = this.inflight.get(userID);
     if (rec) rec.changed = platformIDs;
-    if (this.live) {
-      const slot = this.slotOf(userID);
-      if (slot.has(userID)) this.store(userID, platformIDs);
-    }
+    if (this.live && this.slots[this.slotIndex(userID)]!.has(userID)) this.store(userID, platformIDs);
     try {
       this.opts.onChange?.(userID, [...platformIDs]);
     } catch {
@@ -333,8 +369,8 @@ export class OnlineCache implements OnlineLookup {
     );
   }
 
-  private slotOf(userID: string): Map<string, Entry> {
-    return this.slots[fnv1a(userID) % this.slots.length]!;
+  private slotIndex(userID: string): number {
+    return fnv1a(userID) % this.slots.length;
   }
 }
 

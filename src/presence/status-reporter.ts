@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * One user's online state as the user service's `SetUserOnlineStatus` takes it.
- * `online` is the user's complete current set of platforms on this node (what `UserMap.onChange`
+ * `online` is the user's complete current set of platforms on this node (what `Registry.onChange`
  * emits), `offline` the platforms that went away.
  */
 export interface UserStatusEntry {

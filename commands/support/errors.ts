@@ -1,0 +1,69 @@
+/**
+ * Every MSGGW_* code the CLI exits with, what it means and what to try, in one table. The
+ * README's "Error codes" section lists the same codes (test/unit/cli-errors.test.ts checks both
+ * ways and that no other code is used anywhere).
+ */
+import type { Command } from '@oclif/core';
+
+/** One CLI error code. */
+export interface CliErrorSpec {
+  /** What the code means (the thrown message adds the specifics). */
+  message: string;
+  /** What to try, used when the place raising it has nothing more specific. */
+  suggestion: string;
+  /** Process exit status: 2 for a usage error, 1 for a failure at run time. */
+  exit: 1 | 2;
+}
+
+export const CLI_ERRORS = {
+  MSGGW_BAD_CONFIG: { message: 'the flags or the OpenIM config folder do not make a valid configuration', suggestion: 'fix the value the message names; --help lists every flag', exit: 2 },
+  MSGGW_START_FAILED: { message: 'the gateway or a simulator could not start (a port taken, Redis or etcd unreachable...)', suggestion: 'pick other ports with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port', exit: 1 },
+  MSGGW_NO_TTY: { message: 'msggw tui needs an interactive terminal', suggestion: 'run it in a terminal (or tmux); for scripts use msggw serve / msggw sim', exit: 2 },
+  MSGGW_NO_GATEWAY: { message: 'the command needs a gateway but was told not to run one', suggestion: 'drop --no-gateway, or attach to a running one with --attach', exit: 2 },
+  MSGGW_ADMIN_TOKEN: { message: '--attach needs the admin stream token', suggestion: 'msggw serve prints the admin stream address and token at start', exit: 2 },
+  MSGGW_ATTACH_FAILED: { message: 'could not attach to the admin event stream', suggestion: 'check the address and token serve printed ("Admin event stream: ws://host:port/ (token ...)")', exit: 1 },
+  MSGGW_CLIENT_ARGS: { message: 'the msggw client flags or an interactive line do not make a valid request', suggestion: 'msggw client --help shows every flag with examples', exit: 2 },
+  MSGGW_BAD_DURATION: { message: 'a duration flag could not be read', suggestion: 'e.g. 5s, 500ms, 2m or forever', exit: 2 },
+  MSGGW_BAD_PLATFORM: { message: 'not an OpenIM platform ID', suggestion: 'use 1-11, e.g. 5 for Web', exit: 2 },
+  MSGGW_CALL_TARGET: { message: 'msggw call needs service.Method', suggestion: 'write it like msgGateway.GetUsersOnlineStatus (see msggw call --list)', exit: 2 },
+  MSGGW_CALL_SERVICE: { message: 'no such service', suggestion: 'msggw call --list shows every service', exit: 2 },
+  MSGGW_CALL_METHOD: { message: 'the service has no such method', suggestion: 'msggw call --list shows every method', exit: 2 },
+  MSGGW_CALL_METADATA: { message: 'a --metadata value is not key=value', suggestion: 'e.g. --metadata x-trace=abc', exit: 2 },
+  MSGGW_CALL_JSON: { message: 'the request is not JSON', suggestion: `quote it for the shell: '{"userIDs":["u1"]}'`, exit: 2 },
+  MSGGW_CALL_REQUEST: { message: 'the JSON does not fit the request message', suggestion: 'msggw call --list shows the request fields', exit: 2 },
+  MSGGW_CALL_NOT_FOUND: { message: 'nothing is registered in discovery under the service name', suggestion: 'is the node running and registered? check --discovery', exit: 2 },
+  MSGGW_CALL_ADDR: { message: 'no address to call', suggestion: 'pass --addr host:port (msggw serve prints every address) or --discovery etcd://host:port', exit: 2 },
+  MSGGW_SIM_SCENARIO: { message: 'unknown scenario', suggestion: 'msggw sim --help lists the scenarios', exit: 2 },
+  MSGGW_SIM_FLAG: { message: 'a msggw sim flag is out of range or does not fit the scenario', suggestion: 'msggw sim --help shows every flag with an example', exit: 2 },
+  MSGGW_SIM_FILE: { message: 'the scenario file is missing, unreadable or invalid', suggestion: 'msggw sim run fixtures/scenarios/chat-mix.yaml shows the format', exit: 2 },
+  MSGGW_SIM_TOKENS: { message: 'the tokens file could not be read', suggestion: 'JSON {"user:platform":"token"} or lines "user platform token"', exit: 2 },
+  MSGGW_SIM_THRESHOLD: { message: 'a --threshold expression could not be parsed', suggestion: "e.g. -t 'delivery.p99<50ms' -t 'lost==0'", exit: 2 },
+  MSGGW_SIM_THRESHOLDS: { message: 'the run finished but thresholds failed', suggestion: 'the summary shows each failed check and the measured value', exit: 1 },
+  MSGGW_SIM_SCENARIO_ERROR: { message: 'the scenario stopped with an error before its end', suggestion: 'the summary and the --json report say what failed', exit: 1 },
+} as const satisfies Record<string, CliErrorSpec>;
+
+/** A code of the table. */
+export type CliErrorCode = keyof typeof CLI_ERRORS;
+
+/** Whether a string is a code of the table (codes raised by src/ or simulators/ arrive as strings). */
+export function isCliErrorCode(code: string): code is CliErrorCode {
+  return Object.hasOwn(CLI_ERRORS, code);
+}
+
+/**
+ * Ends the command with a coded error: the message says what was tried, the suggestions what to
+ * do (the table's when none is given), the exit status is the code's.
+ */
+export function fail(cmd: Command, code: CliErrorCode, message: string, suggestions?: readonly string[]): never {
+  const spec: CliErrorSpec = CLI_ERRORS[code];
+  cmd.error(message, { code, suggestions: suggestions && suggestions.length > 0 ? [...suggestions] : [spec.suggestion], exit: spec.exit });
+}
+
+/**
+ * Ends the command with a code raised as a string by src/ or simulators/ (which cannot import
+ * this table). A code missing from the table is a bug: it fails loudly rather than exit uncoded.
+ */
+export function failWith(cmd: Command, code: string, message: string, suggestion?: string): never {
+  if (!isCliErrorCode(code)) throw new Error(`${code} is not in the MSGGW_* table (commands/support/errors.ts): ${message}`);
+  fail(cmd, code, message, suggestion ? [suggestion] : undefined);
+}
