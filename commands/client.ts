@@ -4,6 +4,7 @@ import { runSession } from '../simulators/client/session.js';
 import { parseConvRange, parseRaw, type ClientAction } from '../simulators/client/actions.js';
 import { defaultConfig } from '../src/config/config.js';
 import { parseDuration } from '../simulators/scenarios/units.js';
+import { ApiCallError, issuedToken, provisionSuggestion } from '../simulators/provision/index.js';
 import { fail } from './support/errors.js';
 
 export default class Client extends Command {
@@ -30,6 +31,7 @@ its requests otherwise (after the input ends with --interactive); --stay sets ho
     '<%= config.bin %> client --user u1 --pull-msg si_u1_u2:3-5 --logout',
     `<%= config.bin %> client --user u1 --raw '{"reqIdentifier":1001,"data":{"userID":"u1"}}' --frames`,
     '<%= config.bin %> client --user u1 --send u2 --interactive  # type lines to chat with u2, /help for more',
+    '<%= config.bin %> client --user u1 --send u2 --api http://127.0.0.1:10002 --secret openIM123  # a server-issued token',
   ];
   static override flags = {
     url: Flags.string({ summary: 'Gateway WebSocket URL.', default: `ws://127.0.0.1:${defaultConfig().wsPort}/` }),
@@ -37,8 +39,10 @@ its requests otherwise (after the input ends with --interactive); --stay sets ho
     platform: Flags.integer({ char: 'p', summary: 'Platform ID (1 iOS, 2 Android, 3 Windows, 5 Web, ...).', default: 5 }),
     sdk: Flags.string({ summary: 'Envelope encoding: go (gob, like the Go SDK) or js (JSON, like the JS SDK).', options: ['go', 'js'], default: 'js' }),
     gzip: Flags.boolean({ summary: 'Gzip every frame (compression=gzip).' }),
-    token: Flags.string({ summary: 'Token to use (default: minted with --secret).' }),
-    secret: Flags.string({ summary: 'Secret to mint the token with.', default: defaultConfig().secret }),
+    token: Flags.string({ summary: 'Token to use (default: minted with --secret, or issued by --api).' }),
+    secret: Flags.string({ summary: 'Secret to mint the token with (with --api: to ask for an admin token).', default: defaultConfig().secret }),
+    api: Flags.string({ summary: 'Get a server-issued token from this OpenIM REST API (registers the user), as a real OpenIM requires.' }),
+    'admin-token': Flags.string({ summary: 'With --api: an admin token to ask with (default: get one with --secret).' }),
     send: Flags.string({ summary: 'Send one text message to this user (1003); with --interactive, where typed lines go.' }),
     group: Flags.string({ summary: 'Send one text message to this group instead (session type 3).' }),
     text: Flags.string({ summary: 'Text of the message (default "hello from msggw").' }),
@@ -84,6 +88,15 @@ its requests otherwise (after the input ends with --interactive); --stay sets ho
         fail(this, 'MSGGW_BAD_DURATION', (e as Error).message);
       }
     }
+    let token = flags.token;
+    if (flags.api && !token) {
+      try {
+        token = (await issuedToken({ api: flags.api, secret: flags.secret, ...(flags['admin-token'] ? { adminToken: flags['admin-token'] } : {}), userID: flags.user, platformID: flags.platform })).token;
+      } catch (e) {
+        if (!(e instanceof ApiCallError)) throw e;
+        fail(this, 'MSGGW_API_CALL', `asking ${flags.api} for a token failed: ${e.message}`, [provisionSuggestion(e, flags.api)]);
+      }
+    }
     const rl = flags.interactive ? createInterface({ input: process.stdin, terminal: false }) : undefined;
     // Asking for the iterator now makes readline buffer the lines typed (or piped) while connecting.
     const lines = rl?.[Symbol.asyncIterator]();
@@ -97,7 +110,7 @@ its requests otherwise (after the input ends with --interactive); --stay sets ho
       platformID: flags.platform,
       sdkType: flags.sdk as 'go' | 'js',
       gzip: flags.gzip,
-      ...(flags.token ? { token: flags.token } : {}),
+      ...(token ? { token } : {}),
       secret: flags.secret,
       peer: flags.group ? { groupID: flags.group } : flags.send ? { recvID: flags.send } : {},
       actions,

@@ -3,6 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { startSimTarget } from '../harness/sim-target.js';
 import { serveFlags } from './support/serve-flags.js';
 import { fail, failWith } from './support/errors.js';
+import { provisionSuggestion } from '../simulators/provision/index.js';
+import { ProvisionError } from '../simulators/provision/run.js';
 import {
   formatSummary,
   renderHtml,
@@ -34,6 +36,7 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
     '<%= config.bin %> sim group --members 200 --senders 5 --rate 20 --duration 10s --html group.html',
     '<%= config.bin %> sim presence --subscribers 20 --watched 50 --churn 10 --merge-interval 100',
     '<%= config.bin %> sim multilogin --users 5 --policy 4',
+    "<%= config.bin %> sim chat --url ws://openim:10001/ --api http://openim:10002 --secret openIM123 --prefix load1_ --threshold 'lost==0'",
     "<%= config.bin %> sim reconnect --users 40 --rate 100 --drops 20 --threshold 'gaps==0' --threshold 'lost==0'",
     '<%= config.bin %> sim run fixtures/scenarios/chat-mix.yaml --html report.html',
   ];
@@ -64,6 +67,11 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
     seed: Flags.integer({ summary: 'Random seed (choices of senders, flows, churn) for a repeatable run.', helpGroup: 'CLIENTS' }),
     url: Flags.string({ summary: 'External gateway WebSocket URL (ws://host:port/); default: start one in-process on free ports.', helpGroup: 'TARGET' }),
     tokens: Flags.string({ summary: 'Tokens file instead of minting with --secret: JSON {"user:platform":"token"} or lines "user platform token".', helpGroup: 'TARGET' }),
+    api: Flags.string({
+      summary: "Provision a real OpenIM through its REST API before the load (admin token from --secret or --admin-token, users registered, server-issued tokens, groups created); needs --url.",
+      helpGroup: 'TARGET',
+    }),
+    'admin-user': Flags.string({ summary: 'With --api: the admin user --secret asks a token for (share.yml imAdminUserID).', default: 'imAdmin', helpGroup: 'TARGET' }),
     'gateway-metrics': Flags.string({ summary: "External gateway's Prometheus URL (http://host:port/metrics), sampled for its RSS.", helpGroup: 'TARGET' }),
     json: Flags.string({ summary: 'Write the JSON report (schemaVersion 1) to FILE.', helpGroup: 'REPORT' }),
     html: Flags.string({ summary: 'Write a self-contained HTML report with charts to FILE.', helpGroup: 'REPORT' }),
@@ -74,6 +82,7 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
     'request-timeout': Flags.string({ summary: 'Per-request timeout.', default: '10s', helpGroup: 'PACE' }),
     'loss-grace': Flags.string({ summary: 'A delivery is not owed to a connection that ended within this long after the send.', default: '1s', helpGroup: 'PACE' }),
     ...gatewayFlags,
+    'admin-token': Flags.string({ summary: "With --api: an OpenIM admin token to provision with instead of --secret. In-process: the admin stream's token.", helpGroup: 'TARGET' }),
   };
 
   async run(): Promise<void> {
@@ -104,6 +113,10 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
       if (e instanceof TargetStartError) {
         const suggestions = /EADDRINUSE/.test(e.message) ? ['a port is taken: leave --port/--hub-port/--metrics-port unset for free ports'] : [];
         fail(this, 'MSGGW_START_FAILED', `could not start the in-process gateway: ${e.message}`, suggestions);
+      }
+      if (e instanceof ProvisionError) {
+        // Nothing was loaded: say which call failed and what the server answered.
+        fail(this, 'MSGGW_SIM_PROVISION', `${e.message}; no load was run`, e.call ? [provisionSuggestion(e.call, flags.api ?? '')] : []);
       }
       throw e;
     } finally {

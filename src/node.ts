@@ -11,13 +11,14 @@ import { GatewayMetrics } from './metrics/metrics.js';
 import { OnlineCache } from './presence/online-cache.js';
 import { StatusReporter } from './presence/status-reporter.js';
 import { Webhooks } from './presence/webhooks.js';
+import { NodePresence } from './presence/node-presence.js';
 import { Subscriptions } from './gateway/subscriptions.js';
 import { internalContext } from './rpc/context.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import { startNodeAdmin, type NodeAdmin } from './admin/node-admin.js';
 import { PushDelivery } from './hub/push.js';
 import { platformName } from './protocol/platforms.js';
-import { connectRedis, PROCESS_MOCK_KEY } from './redis/connect.js';
+import { connectRedis, PROCESS_MOCK_KEY, type RedisClient } from './redis/connect.js';
 import { ServicePool } from './rpc/pool.js';
 import { implement, listenGrpc, stopGrpc, type RpcObserver } from './rpc/server.js';
 import {
@@ -57,6 +58,10 @@ interface Parts {
   onlineCache: OnlineCache;
   subscriptions: Subscriptions;
   webhooks: Webhooks | undefined;
+  /** The node's user set and heartbeat in Redis (undefined when cfg.presence.nodeTtlMs is 0). */
+  ledger: NodePresence | undefined;
+  /** The ledger's Redis connection. */
+  ledgerRedis: RedisClient | undefined;
 }
 
 /**
@@ -172,6 +177,9 @@ export class GatewayNode {
     const user = this.pool<UserMethods>(userService, cfg.serviceNames.user, cfg.serviceAddrs.user);
     const subs = new Subscriptions({ perConn: cfg.maxSubscriptionsPerConn, perRequest: cfg.maxSubscribeIDsPerRequest });
     let gatewayRef: Gateway | undefined;
+    // Set once the hub address (the node's identity) is known; see NodePresence.
+    let ledger: NodePresence | undefined;
+    let reporterRef: StatusReporter | undefined;
     const cache = new OnlineCache({
       createSubscriber: () => connectRedis(cfg.redisUrl, { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (online_change): ${e.message}`) }),
       load: async (userIDs) => {
@@ -179,8 +187,15 @@ export class GatewayNode {
         return new Map(r.statusList.map((st) => [st.userID, st.platformIDs]));
       },
       onChange: (userID, platformIDs) => {
+        ledger?.onOnlineChange(userID, platformIDs);
         const told = subs.notify(userID, platformIDs);
         if (gatewayRef?.events.active) gatewayRef.events.emit({ type: 'presence', at: Date.now(), userID, platformIDs, subscribers: told });
+      },
+      // Redis came back, possibly without its data (a restart from an old snapshot or empty):
+      // re-report every local user now rather than at the next renewal.
+      onResync: () => {
+        reporterRef?.renew();
+        void ledger?.heartbeat().catch(() => undefined);
       },
       slots: cfg.onlineCache.slots,
       slotSize: cfg.onlineCache.slotSize,
@@ -231,12 +246,17 @@ export class GatewayNode {
       mergeIntervalMs: cfg.presence.mergeIntervalMs,
       renewIntervalMs: cfg.presence.renewIntervalMs,
     });
-    gateway.registry.onChange = (change) => reporter.report(change);
+    reporterRef = reporter;
+    gateway.registry.onChange = (change) => {
+      reporter.report(change);
+      ledger?.track(change.userID);
+    };
     reporter.start();
     const webhooks = this.wireWebhooks(gateway);
     const delivery = new PushDelivery(gateway.registry, 16_384, (code) => this.metrics.countPushResult(code), gateway.events);
     // Every part exists before the first await that can fail, so close() can stop them all.
-    this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks };
+    const ledgerRedis = cfg.presence.nodeTtlMs > 0 ? connectRedis(cfg.redisUrl, { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (presence ledger): ${e.message}`) }) : undefined;
+    this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks, ledger: undefined, ledgerRedis };
     const wsPort = await gateway.start();
     this.addrs.ws = `ws://${cfg.listenIP}:${wsPort}/`;
 
@@ -251,6 +271,21 @@ export class GatewayNode {
     );
     this.grpcServers.push(server);
     this.addrs.hub = `${this.registerIP}:${port}`;
+    if (ledgerRedis) {
+      ledger = new NodePresence({
+        redis: ledgerRedis,
+        nodeID: this.addrs.hub,
+        ttlMs: cfg.presence.nodeTtlMs,
+        localUsers: function* () {
+          for (const id of gateway.registry.userIDs()) yield { userID: id, platformIDs: gateway.registry.platforms(id) };
+        },
+        localPlatforms: (userID) => gateway.registry.platforms(userID),
+        report: (change) => reporter.report(change),
+        log: this.opts.log,
+      });
+      this.parts.ledger = ledger;
+      await ledger.start();
+    }
     this.unregisterHub = await this.discovery.register(cfg.serviceNames.messageGateway, this.addrs.hub);
     if (cfg.metricsEnable) {
       this.metricsServer = await startMetricsServer(this.metrics.registry, { host: cfg.listenIP, port: cfg.metricsPort });
@@ -311,6 +346,9 @@ export class GatewayNode {
     await p?.gateway.close();
     // Every connection just went offline: report it before the user service goes away.
     await p?.reporter.close({ reportOffline: true });
+    // Reported offline above: nobody needs to sweep this node's set.
+    await p?.ledger?.close({ graceful: true });
+    p?.ledgerRedis?.disconnect();
     await p?.onlineCache.close();
     await p?.webhooks?.close({ drainMs: 1000 });
     await Promise.all(this.grpcServers.map((s) => stopGrpc(s)));

@@ -39,6 +39,8 @@ export const CLI_ERRORS = {
   MSGGW_SIM_TOKENS: { message: 'the tokens file could not be read', suggestion: 'JSON {"user:platform":"token"} or lines "user platform token"', exit: 2 },
   MSGGW_SIM_THRESHOLD: { message: 'a --threshold expression could not be parsed', suggestion: "e.g. -t 'delivery.p99<50ms' -t 'lost==0'", exit: 2 },
   MSGGW_SIM_THRESHOLDS: { message: 'the run finished but thresholds failed', suggestion: 'the summary shows each failed check and the measured value', exit: 1 },
+  MSGGW_SIM_PROVISION: { message: 'provisioning the target through its REST API (--api) failed; no load was run', suggestion: 'the message names the endpoint, errCode and errMsg; check --api, --secret or --admin-token', exit: 1 },
+  MSGGW_API_CALL: { message: 'a call to an OpenIM REST API (--api) failed', suggestion: 'check --api (msggw serve prints it as "rest api") and --secret or --admin-token', exit: 1 },
   MSGGW_SIM_SCENARIO_ERROR: { message: 'the scenario stopped with an error before its end', suggestion: 'the summary and the --json report say what failed', exit: 1 },
 } as const satisfies Record<string, CliErrorSpec>;
 

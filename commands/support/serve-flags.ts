@@ -34,6 +34,8 @@ export const serveFlags = {
   simulators: Flags.boolean({ summary: 'Start the embedded auth/user/msg/push simulators.', default: true, allowNo: true }),
   gateway: Flags.boolean({ summary: 'Start the gateway (WebSocket server + hub). --no-gateway runs simulators only.', default: true, allowNo: true }),
   group: Flags.string({ summary: 'A group the msg simulator knows: groupID=u1,u2,u3 (repeatable).', multiple: true }),
+  'redis-volatile': Flags.boolean({ summary: 'Let the simulators use a Redis without AOF (a Redis crash then loses acknowledged messages and reuses seqs).' }),
+  'node-ttl': Flags.integer({ summary: `Presence: seconds a crashed node's users stay online at most, about (heartbeat TTL of its user set; 0 = off, as upstream; default ${d.presence.nodeTtlMs / 1000}).` }),
   'merge-interval': Flags.integer({ summary: 'Presence: ms between status batches to the user service (default 1000).' }),
   'webhook-url': Flags.string({ summary: 'Base URL of the webhook receiver; enables the user online/offline/kick callbacks.' }),
   'admin-port': Flags.integer({ summary: `Admin event stream port, for msggw tui --attach (default ${d.admin.port}, moved to a free port when taken; 0 = any free port).` }),

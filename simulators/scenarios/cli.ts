@@ -25,7 +25,7 @@ import { fileTokens, secretTokens, TokenFileError } from './tokens.js';
 import { parseDuration, parseMix, type Weighted } from './units.js';
 
 /** The `msggw sim` flags this module reads (serve flags included, for the in-process gateway). */
-export interface SimFlagValues extends Omit<ServeFlagValues, 'gateway'> {
+export interface SimFlagValues extends Omit<ServeFlagValues, 'gateway' | 'api' | 'api-port'> {
   users?: number;
   members?: number;
   senders?: number;
@@ -46,6 +46,11 @@ export interface SimFlagValues extends Omit<ServeFlagValues, 'gateway'> {
   join: string;
   url?: string;
   tokens?: string;
+  /** OpenIM REST API to provision the run on (users, tokens, groups). */
+  api?: string;
+  /** With --api: an admin token instead of asking for one with --secret (in-process: the admin stream's token). */
+  'admin-token'?: string;
+  'admin-user'?: string;
   'gateway-metrics'?: string;
   prefix?: string;
   seed?: number;
@@ -171,6 +176,19 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
     target = { kind: 'in-process', config };
   }
 
+  let provision: SimOptions['provision'];
+  if (f.api !== undefined) {
+    if (!/^https?:\/\//.test(f.api)) throw new SimUsageError(`--api ${f.api}: expected http://host:port`, 'MSGGW_SIM_FLAG', 'e.g. --api http://127.0.0.1:10002');
+    if (f.url === undefined) throw new SimUsageError('--api provisions an external OpenIM: give its gateway with --url too', 'MSGGW_SIM_FLAG', 'e.g. --url ws://127.0.0.1:10001/ --api http://127.0.0.1:10002 --secret openIM123');
+    if (f.tokens !== undefined) throw new SimUsageError('--api fetches server-issued tokens: it cannot be combined with --tokens', 'MSGGW_SIM_FLAG');
+    if (name === 'multilogin') throw new SimUsageError('multilogin mints a fresh token per login: it cannot run on server-issued tokens (--api)', 'MSGGW_SIM_FLAG', 'run it against msggw serve with --secret');
+    provision = {
+      api: f.api,
+      ...(f['admin-token'] ? { adminToken: f['admin-token'] } : { secret: f.secret ?? 'openIM123' }),
+      adminUserID: f['admin-user'] ?? 'imAdmin',
+    };
+  }
+
   let tokens;
   try {
     tokens = f.tokens !== undefined ? fileTokens(f.tokens) : secretTokens(f.secret ?? 'openIM123');
@@ -192,6 +210,7 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
     scenario,
     target,
     tokens,
+    ...(provision ? { provision } : {}),
     loadMs,
     prefix: f.prefix,
     seed: f.seed,

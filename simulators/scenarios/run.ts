@@ -14,6 +14,7 @@ import { scrapeRssMB, startTarget, type InProcessStarter, type Target, type Targ
 import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.js';
 import type { TokenSource } from './tokens.js';
 import { Rng, type Weighted } from './units.js';
+import { provisionRun, ProvisionError, type ProvisionSpec } from '../provision/run.js';
 
 /** The default platform mix: what a mobile-first app's connections look like. */
 export const DEFAULT_PLATFORMS: readonly Weighted<number>[] = [
@@ -53,6 +54,11 @@ export interface SimOptions {
   progress?: ProgressSink;
   /** Ctrl-C: stops the run early (a report is still made). */
   signal?: AbortSignal;
+  /**
+   * Provision the target's OpenIM through its REST API before the load (`--api`): register the
+   * run's users, use server-issued tokens instead of `tokens`, create groups there.
+   */
+  provision?: ProvisionSpec;
   /** Called with the target once it is up (tests see where it runs). */
   onTarget?: (t: Target) => void;
 }
@@ -81,6 +87,27 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   } catch (e) {
     throw new TargetStartError((e as Error).message);
   }
+  let tokens = o.tokens;
+  if (o.provision) {
+    const ids = o.scenario.userIDs?.(prefix);
+    if (!ids) {
+      await target.close();
+      throw new ProvisionError('plan', undefined, `scenario ${o.scenario.name} mints a fresh token per login and cannot run on server-issued tokens (--api): run it against msggw serve with --secret`);
+    }
+    const platformIDs = [...new Set([...(o.platforms ?? DEFAULT_PLATFORMS).map((w) => w.value), ...(o.scenario.extraPlatforms ?? [])])];
+    const line = (text: string) => o.progress?.write(`provision: ${text}\n`);
+    let provisioned;
+    try {
+      provisioned = await provisionRun(o.provision, ids, platformIDs, line);
+    } catch (e) {
+      await target.close();
+      throw e;
+    }
+    tokens = provisioned.tokens;
+    const inner = target;
+    // Groups become real on the provisioned server; the gateway's msg service then knows them.
+    target = { ...inner, defineGroup: async (groupID, members) => (await provisioned.createGroup(groupID, members), true), close: () => inner.close() };
+  }
   o.onTarget?.(target);
   const metrics = new SimMetrics();
   // The hard cap: set-up, load and a margin; drain and teardown have their own bounds.
@@ -91,7 +118,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   setMaxListeners(0, hardCap.signal, signal);
   const run = new SimRun({
     url: target.url,
-    tokens: o.tokens,
+    tokens,
     prefix,
     metrics,
     rng,

@@ -40,6 +40,19 @@ export interface Scenario {
   readonly reconnect?: ReconnectPolicy;
   /** Runs set-up and load; must honour `ctx.signal` and stay within `ctx.loadMs` (plus its bounded set-up). */
   run(ctx: ScenarioContext): Promise<void>;
+  /**
+   * Every user ID the scenario logs in, given the run's prefix, so `--api` can register them and
+   * fetch their tokens before the load. Absent: the scenario cannot run against a provisioned
+   * OpenIM (it needs tokens it mints itself).
+   */
+  userIDs?(prefix: string): string[];
+  /** Platforms the scenario logs in on besides the run's platform mix (scenario file steps). */
+  readonly extraPlatforms?: readonly number[];
+}
+
+/** User IDs prefix+1 .. prefix+n, as SimRun.userID numbers them. */
+export function numberedUsers(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 }
 
 /** Runs `fn` over `items` with at most `limit` at once; stops starting new ones when `signal` aborts. */

@@ -19,6 +19,7 @@ import {
 import { authHandlers } from './auth.js';
 import { gatewayFanOut } from './gateway-fanout.js';
 import { MsgStore } from './msg-store.js';
+import { requireDurableRedis } from './durability.js';
 import { msgHandlers } from './msg.js';
 import { pushHandlers, type DelPushTokenCall } from './push.js';
 import { userHandlers } from './user.js';
@@ -88,12 +89,13 @@ export class SimulatorStack {
   /** Seeds cfg.groups, starts the four servers and registers them. */
   async start(): Promise<StackAddresses> {
     const { cfg, opts } = this;
+    if (cfg.redisUrl) await requireDurableRedis(this.redis, cfg.redisUrl, { allowVolatile: cfg.redisVolatile, log: opts.log });
     for (const [groupID, members] of Object.entries(cfg.groups)) await this.msgStore.setGroup(groupID, members);
     this.hubs = new ServicePool(msgGatewayService, cfg.serviceNames.messageGateway, { discovery: opts.discovery });
 
     // --strict-tokens: upstream's rule (a token must have been issued); otherwise offline-minted tokens pass.
     const auth = authHandlers({ redis: this.redis, secret: cfg.secret, expireDays: cfg.tokenExpireDays, acceptUnseen: !cfg.api.strictTokens, adminUserIDs: cfg.adminUserIDs });
-    const msg = msgHandlers({ store: this.msgStore, log: opts.log, push: gatewayFanOut(this.hubs, opts.log) });
+    const msg = msgHandlers({ store: this.msgStore, adminUserIDs: cfg.adminUserIDs, log: opts.log, push: gatewayFanOut(this.hubs, opts.log) });
     const addrs: StackAddresses = {
       auth: await this.serve(cfg.simulatorPorts.auth, (s) => s.addService(authService.definition, implement<AuthMethods>(authService, auth))),
       user: await this.serve(cfg.simulatorPorts.user, (s) => s.addService(userService.definition, implement<UserMethods>(userService, userHandlers(this.redis)))),

@@ -52,6 +52,8 @@ export interface MsggwConfig {
 
   /** Redis URL (redis://host:port/db); undefined = embedded ioredis-mock. */
   redisUrl?: string;
+  /** Let the simulators use a real Redis without AOF (acknowledged messages are lost if it crashes). */
+  redisVolatile: boolean;
 
   discovery: {
     kind: 'standalone' | 'etcd';
@@ -81,6 +83,12 @@ export interface MsggwConfig {
     batchSize: number;
     /** Re-report still-online users as online every this many ms (lease renewal). */
     renewIntervalMs: number;
+    /**
+     * Heartbeat TTL of this node's user set in Redis, ms (0 = off, as upstream): a node silent
+     * this long is dead and a peer, or its own restart, reports its users offline. Bounds stale
+     * presence after a crash at about 1.5x this plus mergeIntervalMs.
+     */
+    nodeTtlMs: number;
   };
   /** The online cache (upstream rpccache): shards, entries per shard, entry lifetime, and a memory budget in bytes. */
   onlineCache: { slots: number; slotSize: number; expireMs: number; maxBytes: number };
@@ -149,6 +157,7 @@ export function defaultConfig(): MsggwConfig {
     adminUserIDs: ['imAdmin'],
     multiLogin: { policy: 1, maxNumOneEnd: 30 },
     tokenExpireDays: 90,
+    redisVolatile: false,
     discovery: { kind: 'standalone', etcdAddrs: [], rootDirectory: 'openim' },
     serviceNames: {
       auth: 'auth-rpc-service',
@@ -161,7 +170,7 @@ export function defaultConfig(): MsggwConfig {
     simulators: true,
     simulatorPorts: { auth: 0, user: 0, msg: 0, push: 0 },
     groups: {},
-    presence: { workers: 4, mergeIntervalMs: 1000, batchSize: 100, renewIntervalMs: 10 * 60_000 },
+    presence: { workers: 4, mergeIntervalMs: 1000, batchSize: 100, renewIntervalMs: 10 * 60_000, nodeTtlMs: 15_000 },
     onlineCache: { slots: 1024, slotSize: 2048, expireMs: 15 * 60_000, maxBytes: 64 * 1024 * 1024 },
     webhooks: {
       url: '',

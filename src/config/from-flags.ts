@@ -31,6 +31,8 @@ export interface ServeFlagValues {
   gateway: boolean;
   group?: string[];
   'merge-interval'?: number;
+  'redis-volatile'?: boolean;
+  'node-ttl'?: number;
   'webhook-url'?: string;
   'admin-port'?: number;
   'admin-token'?: string;
@@ -77,6 +79,11 @@ export function configFromFlags(f: ServeFlagValues): MsggwConfig {
     o.groups = groups;
   }
   if (f['merge-interval'] !== undefined) o.presence = { mergeIntervalMs: f['merge-interval'] };
+  if (f['node-ttl'] !== undefined) {
+    if (!Number.isInteger(f['node-ttl']) || f['node-ttl'] < 0) throw new Error(`--node-ttl ${f['node-ttl']}: expected whole seconds >= 0`);
+    o.presence = { ...o.presence, nodeTtlMs: f['node-ttl'] * 1000 };
+  }
+  if (f['redis-volatile']) o.redisVolatile = true;
   if (f['webhook-url']) {
     const on = { enable: true, timeout: 5 };
     o.webhooks = { url: f['webhook-url'], afterUserOnline: on, afterUserOffline: on, afterUserKickOff: on };

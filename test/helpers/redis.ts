@@ -1,16 +1,28 @@
 import { freePort } from './ports.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-/** A throwaway `redis-server` bound to loopback on a free port, without persistence. */
+/**
+ * A throwaway `redis-server` bound to loopback on a free port, in a temp dir of its own, with
+ * AOF on (appendfsync everysec): what msggw's simulators require of a real Redis. Pass
+ * `{ aof: false }` for a server without persistence (a restart comes back empty).
+ */
 export interface RedisServer {
   readonly port: number;
   /** `redis://127.0.0.1:<port>` */
   readonly url: string;
-  /** Kills the server (SIGKILL: an abrupt loss, as a crash) and waits for it to exit. */
+  /** Kills the server (SIGKILL: an abrupt loss, as a crash) and waits for it to exit; removes its dir. */
   stop(): Promise<void>;
-  /** Starts it again on the same port (stopping it first if running); resolves once PING answers. */
-  restart(): Promise<void>;
+  /** Sends `signal` and waits for the exit (SIGTERM: Redis saves and exits; SIGKILL: a crash). The data dir stays. */
+  kill(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /**
+   * Starts it again on the same port (killing it first if running); resolves once PING answers.
+   * `wipe` deletes its data first: it comes back empty, as a Redis that lost its disk.
+   */
+  restart(opts?: { wipe?: boolean }): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -70,19 +82,22 @@ async function waitForPing(port: number, proc: ChildProcess, log: () => string, 
 }
 
 /**
- * Spawns `redis-server --port P --save '' --appendonly no` on a free loopback port and waits
- * until it answers PING. Call `stop()` when done (an exit hook kills leftovers).
+ * Spawns `redis-server --port P --dir <tmp> --save '' --appendonly yes|no` on a free loopback
+ * port and waits until it answers PING. Call `stop()` when done (an exit hook kills leftovers).
  */
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(opts: { aof?: boolean } = {}): Promise<RedisServer> {
   requireRedisServer();
   installExitHook();
   const port = await freePort();
+  const aof = opts.aof ?? true;
+  let dir = mkdtempSync(join(tmpdir(), 'msggw-redis-'));
   let proc: ChildProcess | undefined;
   let output = '';
 
   const launch = async (): Promise<void> => {
     output = '';
-    const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', aof ? 'yes' : 'no', '--appendfsync', 'everysec'];
+    const p = spawn('redis-server', args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     proc = p;
@@ -93,12 +108,12 @@ export async function startRedisServer(): Promise<RedisServer> {
     await waitForPing(port, p, () => output);
   };
 
-  const stop = async (): Promise<void> => {
+  const kill = async (signal: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
     const p = proc;
     proc = undefined;
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise<void>((r) => p.once('exit', () => r()));
-    p.kill('SIGKILL');
+    p.kill(signal);
     await exited;
   };
 
@@ -106,9 +121,17 @@ export async function startRedisServer(): Promise<RedisServer> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    stop,
-    restart: async () => {
-      await stop();
+    kill,
+    stop: async () => {
+      await kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+    restart: async (o = {}) => {
+      await kill('SIGKILL');
+      if (o.wipe) {
+        rmSync(dir, { recursive: true, force: true });
+        dir = mkdtempSync(join(tmpdir(), 'msggw-redis-'));
+      }
       await launch();
     },
   };

@@ -1,6 +1,6 @@
 /** `chat`: single-chat pairs sending at a target rate; the reference messaging load. */
 import type { SimConn } from '../engine.js';
-import { forEachLimit, type Scenario, type ScenarioContext } from '../scenario.js';
+import { forEachLimit, numberedUsers, type Scenario, type ScenarioContext } from '../scenario.js';
 import { pace } from '../timing.js';
 
 /** Parameters of {@link chatScenario}. */
@@ -17,6 +17,7 @@ export function chatScenario(p: ChatParams): Scenario {
   return {
     name: 'chat',
     params: { ...p },
+    userIDs: (prefix) => numberedUsers(prefix, p.users),
     trackMessages: true,
     async run(ctx) {
       const conns = await openAndSync(ctx, p.users);

@@ -1,5 +1,5 @@
 /** `connect`: a connection storm (optionally ramped) and a hold, measuring handshakes and drops. */
-import type { Scenario } from '../scenario.js';
+import { numberedUsers, type Scenario } from '../scenario.js';
 import { sleep } from '../timing.js';
 
 /** Parameters of {@link connectScenario}. */
@@ -21,6 +21,7 @@ export function connectScenario(p: ConnectParams): Scenario {
   return {
     name: 'connect',
     params: { ...p },
+    userIDs: (prefix) => numberedUsers(prefix, p.users),
     trackMessages: false,
     async run(ctx) {
       const { run } = ctx;

@@ -1,6 +1,6 @@
 /** `group`: one group, every member online, a few senders at a rate: fan-out. */
 import { SessionType } from '../../../src/protocol/conversation.js';
-import { forEachLimit, type Scenario } from '../scenario.js';
+import { forEachLimit, numberedUsers, type Scenario } from '../scenario.js';
 import { pace, sleep } from '../timing.js';
 
 /** How the members become members of the group on the target. */
@@ -28,6 +28,7 @@ export function groupScenario(p: GroupParams): Scenario {
   return {
     name: 'group',
     params: { ...p },
+    userIDs: (prefix) => numberedUsers(prefix, p.members),
     trackMessages: true,
     async run(ctx) {
       const { run, target } = ctx;

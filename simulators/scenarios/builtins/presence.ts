@@ -37,6 +37,8 @@ export function presenceScenario(p: PresenceParams): Scenario {
   return {
     name: 'presence',
     params: { ...p },
+    // Presence names its users <prefix>w<i> (watched) and <prefix>s<i> (subscribers).
+    userIDs: (prefix) => [...Array.from({ length: p.watched }, (_, i) => `${prefix}w${i + 1}`), ...Array.from({ length: p.subscribers }, (_, i) => `${prefix}s${i + 1}`)],
     trackMessages: false,
     async run(ctx) {
       const { run } = ctx;

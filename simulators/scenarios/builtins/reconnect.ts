@@ -1,5 +1,5 @@
 /** `reconnect`: chat traffic while clients are dropped abruptly; they reconnect with backoff and must catch up without gaps. */
-import type { Scenario } from '../scenario.js';
+import { numberedUsers, type Scenario } from '../scenario.js';
 import { pace } from '../timing.js';
 import { openAndSync, sendPairs } from './chat.js';
 
@@ -25,6 +25,7 @@ export function reconnectScenario(p: ReconnectParams): Scenario {
   return {
     name: 'reconnect',
     params: { ...p },
+    userIDs: (prefix) => numberedUsers(prefix, p.users),
     trackMessages: true,
     reconnect: { minDelayMs: p.backoffMs, maxDelayMs: Math.max(2000, p.backoffMs * 8) },
     async run(ctx) {

@@ -5,7 +5,7 @@
  * and the load window's signal stops the VUs still running.
  */
 import type { SimConn } from '../engine.js';
-import type { Scenario, ScenarioContext } from '../scenario.js';
+import { numberedUsers, type Scenario, type ScenarioContext } from '../scenario.js';
 import { pace, sleep } from '../timing.js';
 import { peerOf } from '../builtins/chat.js';
 import { expand, type Flow, type ScenarioFile, type Step } from './schema.js';
@@ -36,6 +36,8 @@ export function fileScenario(doc: ScenarioFile, source: string, o: FileScenarioO
     name: `run ${doc.name}`,
     params: { file: source, name: doc.name, users: doc.users, phases: doc.phases, flows: doc.flows.map((f) => ({ name: f.name, weight: f.weight, steps: f.steps.length })), groups: Object.keys(doc.groups) },
     trackMessages: usesMessages,
+    userIDs: (prefix) => numberedUsers(prefix, doc.users),
+    extraPlatforms: [...new Set(doc.flows.flatMap((f) => f.steps.flatMap((st) => (st.kind === 'connect' && st.platformID !== undefined ? [st.platformID] : []))))],
     async run(ctx) {
       const { run, target } = ctx;
       for (const [name, members] of Object.entries(doc.groups)) {
