@@ -3,7 +3,9 @@ import { startBanner } from './support/banner.js';
 import { configFromFlags } from '../src/config/from-flags.js';
 import { serveFlags } from './support/serve-flags.js';
 import { Harness } from '../harness/harness.js';
-import { fail } from './support/errors.js';
+import { parseWorkers, startWorkers, WorkersError, type WorkerCluster } from '../harness/workers.js';
+import type { MsggwConfig } from '../src/config/config.js';
+import { fail, failWith } from './support/errors.js';
 
 export default class Serve extends Command {
   static override summary = 'Run the gateway (WebSocket + hub gRPC) with embedded OpenIM service simulators.';
@@ -16,10 +18,16 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
     '<%= config.bin %> serve --redis redis://127.0.0.1:6379 --discovery etcd://127.0.0.1:2379',
     '<%= config.bin %> serve -c ./openim/config --no-simulators',
     '<%= config.bin %> serve --group team=u1,u2,u3 --multi-login-policy 4',
+    '<%= config.bin %> serve --workers 2',
+    '<%= config.bin %> serve --workers auto --redis redis://127.0.0.1:6379 --json',
   ];
   static override flags = {
     ...serveFlags,
     json: Flags.boolean({ summary: 'Print the listening addresses as one JSON line instead of the banner.' }),
+    workers: Flags.string({
+      summary: 'Gateway processes sharing the WebSocket port (1 = this process; auto = one per core). Needs a real Redis: --redis, or redis-server installed (then started for them).',
+      default: '1',
+    }),
   };
 
   async run(): Promise<void> {
@@ -30,6 +38,14 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
     } catch (e) {
       fail(this, 'MSGGW_BAD_CONFIG', (e as Error).message);
     }
+    let workers = 1;
+    try {
+      workers = parseWorkers(flags.workers);
+    } catch (e) {
+      const we = e as WorkersError;
+      failWith(this, we.code, we.message, we.suggestion);
+    }
+    if (workers > 1) return this.runWorkers(cfg, workers, flags.json === true, flags.gateway);
     const node = new Harness(cfg, { gateway: flags.gateway, log: (l) => this.logToStderr(`[msggw] ${l}`) });
     try {
       await node.start();
@@ -51,6 +67,34 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
         process.off('SIGTERM', stop);
         if (!flags.json) this.log('stopping...');
         void node.close().then(resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  }
+
+  private async runWorkers(cfg: MsggwConfig, count: number, json: boolean, gateway: boolean): Promise<void> {
+    if (!gateway) fail(this, 'MSGGW_WORKERS_FLAG', '--workers runs gateway processes: drop --no-gateway, or --workers');
+    let wc: WorkerCluster;
+    try {
+      wc = await startWorkers(cfg, count, { log: (l) => this.logToStderr(`[msggw] ${l}`) });
+    } catch (e) {
+      if (e instanceof WorkersError) failWith(this, e.code, e.message, e.suggestion);
+      throw e;
+    }
+    const workers = [...wc.workers.values()].sort((a, b) => a.index - b.index).map((w) => ({ index: w.index, pid: w.pid, hub: w.addresses.hub, admin: w.addresses.admin }));
+    if (json) this.log(JSON.stringify({ ready: true, ...wc.addresses, redis: wc.cfg.redisUrl, workers }));
+    else {
+      this.log(startBanner(wc.cfg, wc.addresses));
+      this.log(`\n${count} workers share ${wc.addresses.ws} (redis ${wc.cfg.redisUrl}):`);
+      for (const w of workers) this.log(`  worker ${w.index}  pid ${w.pid}  hub ${w.hub}${w.admin ? `  admin ${w.admin}` : ''}`);
+    }
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        if (!json) this.log('stopping...');
+        void wc.close().then(resolve);
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

@@ -162,7 +162,7 @@ export class GatewayNode {
   };
 
   private pool<M extends Methods<M>>(svc: GrpcService<M>, name: string, addr: string | undefined): ServicePool<M> {
-    const p = new ServicePool(svc, name, addr ? { addrs: [addr] } : { discovery: this.discovery }, this.observer);
+    const p = new ServicePool(svc, name, addr ? { addrs: [addr] } : { discovery: this.discovery }, this.observer, { inProcess: this.cfg.inProcessRpc });
     this.pools.push(p);
     return p;
   }

@@ -18,6 +18,8 @@ export interface CliErrorSpec {
 export const CLI_ERRORS = {
   MSGGW_BAD_CONFIG: { message: 'the flags or the OpenIM config folder do not make a valid configuration', suggestion: 'fix the value the message names; --help lists every flag', exit: 2 },
   MSGGW_START_FAILED: { message: 'the gateway or a simulator could not start (a port taken, Redis or etcd unreachable...)', suggestion: 'pick other ports with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port', exit: 1 },
+  MSGGW_WORKERS_FLAG: { message: '--workers is not a whole number from 1 to 256 or auto, or does not fit the other flags', suggestion: 'e.g. --workers 2, or --workers auto for one per core', exit: 2 },
+  MSGGW_WORKERS_REDIS: { message: 'serve --workers needs a Redis all workers share, and none was given or could be started', suggestion: 'pass --redis redis://host:port, or install redis-server (apt-get install redis-server) and msggw starts one', exit: 1 },
   MSGGW_NO_TTY: { message: 'msggw tui needs an interactive terminal', suggestion: 'run it in a terminal (or tmux); for scripts use msggw serve / msggw sim', exit: 2 },
   MSGGW_NO_GATEWAY: { message: 'the command needs a gateway but was told not to run one', suggestion: 'drop --no-gateway, or attach to a running one with --attach', exit: 2 },
   MSGGW_ADMIN_TOKEN: { message: '--attach needs the admin stream token', suggestion: 'msggw serve prints the admin stream address and token at start', exit: 2 },

@@ -91,7 +91,7 @@ export class SimulatorStack {
     const { cfg, opts } = this;
     if (cfg.redisUrl) await requireDurableRedis(this.redis, cfg.redisUrl, { allowVolatile: cfg.redisVolatile, log: opts.log });
     for (const [groupID, members] of Object.entries(cfg.groups)) await this.msgStore.setGroup(groupID, members);
-    this.hubs = new ServicePool(msgGatewayService, cfg.serviceNames.messageGateway, { discovery: opts.discovery });
+    this.hubs = new ServicePool(msgGatewayService, cfg.serviceNames.messageGateway, { discovery: opts.discovery }, undefined, { inProcess: cfg.inProcessRpc });
 
     // --strict-tokens: upstream's rule (a token must have been issued); otherwise offline-minted tokens pass.
     const auth = authHandlers({ redis: this.redis, secret: cfg.secret, expireDays: cfg.tokenExpireDays, acceptUnseen: !cfg.api.strictTokens, adminUserIDs: cfg.adminUserIDs });

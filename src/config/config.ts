@@ -69,6 +69,12 @@ export interface MsggwConfig {
   serviceAddrs: { auth?: string; user?: string; msg?: string; push?: string };
   /** Start the embedded auth/user/msg/push simulators (default true). */
   simulators: boolean;
+  /**
+   * Calls to a gRPC server of this same process (gateway -> simulators, msg simulator -> hub)
+   * skip the network (src/rpc/local.ts); default true. False keeps them on real gRPC over
+   * loopback (`--no-in-process-rpc`). Everyone else always reaches the servers over gRPC.
+   */
+  inProcessRpc: boolean;
   /** Where the simulators listen (0 = free port). */
   simulatorPorts: { auth: number; user: number; msg: number; push: number };
   /** Groups the msg simulator knows from the start: groupID -> member user IDs. */
@@ -168,6 +174,7 @@ export function defaultConfig(): MsggwConfig {
     },
     serviceAddrs: {},
     simulators: true,
+    inProcessRpc: true,
     simulatorPorts: { auth: 0, user: 0, msg: 0, push: 0 },
     groups: {},
     presence: { workers: 4, mergeIntervalMs: 1000, batchSize: 100, renewIntervalMs: 10 * 60_000, nodeTtlMs: 15_000 },

@@ -29,6 +29,7 @@ export interface ServeFlagValues {
   push?: string;
   simulators: boolean;
   gateway: boolean;
+  'in-process-rpc'?: boolean;
   group?: string[];
   'merge-interval'?: number;
   'redis-volatile'?: boolean;
@@ -47,6 +48,7 @@ export function configFromFlags(f: ServeFlagValues): MsggwConfig {
   let cfg = defaultConfig();
   if (f.config) cfg = mergeConfig(cfg, loadOpenIMConfigFolder(f.config));
   const o: DeepPartial<MsggwConfig> = { listenIP: f.listen, simulators: f.simulators };
+  if (f['in-process-rpc'] === false) o.inProcessRpc = false;
   if (f.port !== undefined) o.wsPort = f.port;
   if (f['hub-port'] !== undefined) o.hubPort = f['hub-port'];
   if (f['metrics-port'] !== undefined) o.metricsPort = f['metrics-port'];
