@@ -6,7 +6,7 @@
 import type { Key } from 'ink';
 import type { AdminSource, AdminSourceState } from '../../src/admin/admin-client.js';
 import type { ConnInfo } from '../../src/admin/schema.js';
-import { isValidPlatform, Platform, platformIdByName } from '../../src/protocol/platforms.js';
+import { isValidPlatform, Platform, platformIdOf } from '../../src/protocol/platforms.js';
 import { createClient, type RpcClient } from '../../src/rpc/grpc-client.js';
 import { msgGatewayService, type MsgGatewayMethods } from '../../src/rpc/services.js';
 import { ClientPool, tokenFor, type OpenIMClient, type OpenIMClientOptions } from '../client/index.js';
@@ -63,8 +63,8 @@ export function parseSpawn(text: string): SpawnSpec | string {
       case 'platform':
         if (v === 'mix') spec.platforms = MIX;
         else {
-          const ids = v.split(',').map((p) => (/^\d+$/.test(p) ? Number(p) : platformIdByName(p)));
-          if (ids.some((id) => !isValidPlatform(id))) return `unknown platform in ${v}: use IDs 1-11 or names (IOS, Android, Web...)`;
+          const ids = v.split(',').map((p) => platformIdOf(p));
+          if (ids.some((id) => !isValidPlatform(id))) return `unknown platform in ${v}: use IDs 1-11 or names in any case (ios, android, web...)`;
           spec.platforms = ids;
         }
         break;
@@ -594,7 +594,7 @@ export class TuiController {
   /** Parses "userID platform" (platform as ID or name). */
   private userPlatform(text: string, what: string): { user: string; platformID: number } {
     const [user, plat] = text.split(/\s+/);
-    const platformID = plat === undefined ? Number.NaN : /^\d+$/.test(plat) ? Number(plat) : platformIdByName(plat);
+    const platformID = plat === undefined ? Number.NaN : platformIdOf(plat);
     if (!user || !isValidPlatform(platformID)) throw new Error(`${what}: "userID platform", e.g. "u1 5" or "u1 Web"`);
     return { user, platformID };
   }

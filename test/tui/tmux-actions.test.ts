@@ -12,7 +12,7 @@ afterAll(() => t.kill());
 
 describe('msggw tui actions at 80x24', () => {
   it('drives every request and hub action on the selected client', async () => {
-    t.start('--port 0 --hub-port 0 --metrics-port 0 --admin-port 0 --merge-interval 100', 80, 24);
+    t.start('--port 0 --hub-port 0 --metrics-port 0 --admin-port 0 --merge-interval 100ms', 80, 24);
     const up = await t.waitFor('the TUI to start', (s) => s.includes('no connections yet'), 30_000);
     // The header keeps the ports at 80 columns.
     expect(up.split('\n')[0]).toMatch(/ws :\d+ │ hub :\d+ │ admin :\d+/);

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { TmuxTui } from './tmux-session.js';
 
-const ARGS = '--port 0 --hub-port 0 --metrics-port 0 --admin-port 0 --merge-interval 100';
+const ARGS = '--port 0 --hub-port 0 --metrics-port 0 --admin-port 0 --merge-interval 100ms';
 const sessions: TmuxTui[] = [];
 afterAll(() => {
   for (const t of sessions) t.kill();
