@@ -63,7 +63,7 @@ const MIXED = [
 const GATEWAY_BASE: DeepPartial<MsggwConfig> = {
   readDeadlineMs: 600_000,
   websocketMaxConnNum: 100_000,
-  // The bench's redis-server runs without AOF (its data is thrown away): accept that.
+  // The bench's redis-server runs without AOF (durability is not what is measured).
   redisVolatile: true,
   // BENCH_GATEWAY_CONFIG='{"inProcessRpc":false}': an A/B of a config switch in the same tree.
   ...(process.env.BENCH_GATEWAY_CONFIG ? (JSON.parse(process.env.BENCH_GATEWAY_CONFIG) as DeepPartial<MsggwConfig>) : {}),

@@ -1,6 +1,8 @@
 import { Command, Flags } from '@oclif/core';
 import { startBanner } from './support/banner.js';
-import { configFromFlags } from '../src/config/from-flags.js';
+import { loadServeConfig } from '../src/config/from-flags.js';
+import { BackendUnreachableError } from '../src/startup/backends.js';
+import { SimulatorConflictError } from '../src/discovery/guard.js';
 import { serveFlags } from './support/serve-flags.js';
 import { Harness } from '../harness/harness.js';
 import { parseWorkers, startWorkers, WorkersError, type WorkerCluster } from '../harness/workers.js';
@@ -15,8 +17,11 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
   static override examples = [
     '<%= config.bin %> serve',
     '<%= config.bin %> serve --port 0 --hub-port 0 --json',
-    '<%= config.bin %> serve --redis redis://127.0.0.1:6379 --discovery etcd://127.0.0.1:2379',
-    '<%= config.bin %> serve -c ./openim/config --no-simulators',
+    '<%= config.bin %> serve --redis redis://127.0.0.1:6379 --discovery etcd://127.0.0.1:2379 --simulators',
+    '<%= config.bin %> serve --redis redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/redis-master --discovery etcd://10.0.0.1:2379',
+    '<%= config.bin %> serve -c ./openim/config',
+    '<%= config.bin %> serve -c ./openim/config -i 1',
+    '<%= config.bin %> serve --discovery etcd://127.0.0.1:2379 --service-names v3.8 --simulators',
     '<%= config.bin %> serve --group team=u1,u2,u3 --multi-login-policy 4',
     '<%= config.bin %> serve --workers 2',
     '<%= config.bin %> serve --workers auto --redis redis://127.0.0.1:6379 --json',
@@ -34,7 +39,9 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
     const { flags } = await this.parse(Serve);
     let cfg;
     try {
-      cfg = configFromFlags(flags);
+      const loaded = loadServeConfig(flags);
+      cfg = loaded.config;
+      for (const w of loaded.warnings) this.logToStderr(`[msggw] warning: ${w}`);
     } catch (e) {
       fail(this, 'MSGGW_BAD_CONFIG', (e as Error).message);
     }
@@ -52,6 +59,14 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
     } catch (e) {
       await node.close();
       const msg = (e as Error).message;
+      if (e instanceof BackendUnreachableError) fail(this, 'MSGGW_BACKEND_UNREACHABLE', msg, [e.suggestion]);
+      if (e instanceof SimulatorConflictError) {
+        fail(this, 'MSGGW_SIMULATOR_CONFLICT', msg, [
+          `leave the simulators off (drop --simulators) and let msggw use the registered ${e.serviceName}`,
+          'or give the simulators other names with --service-names, or use a separate etcd root (etcd://host:port/otherRoot)',
+          `if ${e.key} is left over from an earlier msggw, it expires within 30 s`,
+        ]);
+      }
       const suggestions = /EADDRINUSE/.test(msg) ? ['another process holds the port: pick others with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port'] : [];
       fail(this, 'MSGGW_START_FAILED', `could not start: ${msg}`, suggestions);
     }

@@ -13,6 +13,7 @@
  * A worker that dies is forked again with the same index and hub port; its clients reconnect
  * (the WebSocket port stays open in the other workers meanwhile).
  */
+import { redisSettingsOf } from '../src/startup/backends.js';
 import cluster, { type Worker } from 'node:cluster';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -216,7 +217,8 @@ export class WorkerCluster {
 export async function startWorkers(cfg: MsggwConfig, count: number, opts: { log?: (l: string) => void } = {}): Promise<WorkerCluster> {
   let redisProc: ChildProcess | undefined;
   let base = cfg;
-  if (!base.redisUrl) {
+  // A Redis from --redis or from redis.yml (-c) is shared as it is; only with neither is one spawned.
+  if (!redisSettingsOf(base)) {
     if (!hasRedisServer()) {
       throw new WorkersError(
         'MSGGW_WORKERS_REDIS',

@@ -19,6 +19,9 @@ import { startNodeAdmin, type NodeAdmin } from './admin/node-admin.js';
 import { PushDelivery } from './hub/push.js';
 import { platformName } from './protocol/platforms.js';
 import { connectRedis, PROCESS_MOCK_KEY, type RedisClient } from './redis/connect.js';
+import { redisSettingsOf } from './startup/backends.js';
+import { EtcdDiscovery } from './discovery/etcd.js';
+import { PROMETHEUS_TTL_SECONDS, prometheusDiscoveryKey, prometheusTarget } from './discovery/prometheus.js';
 import { ServicePool } from './rpc/pool.js';
 import { implement, listenGrpc, stopGrpc, type RpcObserver } from './rpc/server.js';
 import {
@@ -79,6 +82,7 @@ export class GatewayNode {
   private readonly rpcObservers: RpcObserver[] = [];
   private closing: Promise<void> | undefined;
   private unregisterHub: (() => Promise<void>) | undefined;
+  private unregisterPrometheus: (() => Promise<void>) | undefined;
   /** Prometheus series of this node (its own registry). */
   private readonly metrics = new GatewayMetrics();
   private metricsServer: MetricsServer | undefined;
@@ -181,7 +185,7 @@ export class GatewayNode {
     let ledger: NodePresence | undefined;
     let reporterRef: StatusReporter | undefined;
     const cache = new OnlineCache({
-      createSubscriber: () => connectRedis(cfg.redisUrl, { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (online_change): ${e.message}`) }),
+      createSubscriber: () => connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (online_change): ${e.message}`) }),
       load: async (userIDs) => {
         const r = await (await user.pick()).getUserStatus({ userIDs }, internalContext());
         return new Map(r.statusList.map((st) => [st.userID, st.platformIDs]));
@@ -255,7 +259,7 @@ export class GatewayNode {
     const webhooks = this.wireWebhooks(gateway);
     const delivery = new PushDelivery(gateway.registry, 16_384, (code) => this.metrics.countPushResult(code), gateway.events);
     // Every part exists before the first await that can fail, so close() can stop them all.
-    const ledgerRedis = cfg.presence.nodeTtlMs > 0 ? connectRedis(cfg.redisUrl, { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (presence ledger): ${e.message}`) }) : undefined;
+    const ledgerRedis = cfg.presence.nodeTtlMs > 0 ? connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (presence ledger): ${e.message}`) }) : undefined;
     this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks, ledger: undefined, ledgerRedis };
     const wsPort = await gateway.start();
     this.addrs.ws = `ws://${cfg.listenIP}:${wsPort}/`;
@@ -290,6 +294,11 @@ export class GatewayNode {
     if (cfg.metricsEnable) {
       this.metricsServer = await startMetricsServer(this.metrics.registry, { host: cfg.listenIP, port: cfg.metricsPort });
       this.addrs.metrics = `${cfg.listenIP}:${this.metricsServer.port}`;
+      if (cfg.autoSetPorts && this.discovery instanceof EtcdDiscovery) {
+        // As upstream's startrpc: an auto-assigned metrics port is only findable through etcd.
+        const key = prometheusDiscoveryKey(this.discovery.rootDirectory, cfg.serviceNames.messageGateway, cfg.instanceIndex);
+        this.unregisterPrometheus = await this.discovery.putWithLease(key, prometheusTarget(this.registerIP, this.metricsServer.port), PROMETHEUS_TTL_SECONDS);
+      }
     }
   }
 
@@ -340,6 +349,7 @@ export class GatewayNode {
     // Leave discovery as a gateway first so no new pushes arrive; the services it reports to
     // (user, for the final offline batch) stay registered until the gateway is done.
     await this.unregisterHub?.().catch(() => undefined);
+    await this.unregisterPrometheus?.().catch(() => undefined);
     await this.adminStream?.close();
     await this.metricsServer?.close();
     const p = this.parts;

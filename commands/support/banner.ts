@@ -1,6 +1,8 @@
 import { mintToken } from '../../simulators/services/jwt.js';
-import type { MsggwConfig } from '../../src/config/config.js';
+import { defaultConfig, type MsggwConfig } from '../../src/config/config.js';
 import type { NodeAddresses } from '../../src/node-view.js';
+import { describeRedis } from '../../src/redis/connect.js';
+import { redisSettingsOf } from '../../src/startup/backends.js';
 
 /** What `serve` prints on start: what listens where, and a ready-to-paste way to connect. */
 export function startBanner(cfg: MsggwConfig, a: NodeAddresses & { auth?: string; user?: string; msg?: string; push?: string; api?: string }): string {
@@ -16,16 +18,29 @@ export function startBanner(cfg: MsggwConfig, a: NodeAddresses & { auth?: string
   row('msg', a.msg, '(simulator)');
   row('push', a.push, '(simulator)');
   row('rest api', a.api ? `http://${a.api}` : undefined, `(openim-api simulator${cfg.api.strictTokens ? ', strict tokens' : ''}: SDK apps use it as apiAddr)`);
-  lines.push(`  redis      ${cfg.redisUrl ?? 'embedded (in-memory)'}   discovery ${cfg.discovery.kind}${cfg.discovery.kind === 'etcd' ? ` ${cfg.discovery.etcdAddrs.join(',')}` : ''}`);
+  const redis = redisSettingsOf(cfg);
+  lines.push(`  redis      ${redis ? describeRedis(redis) : 'embedded (in-memory)'}   discovery ${cfg.discovery.kind}${cfg.discovery.kind === 'etcd' ? ` ${cfg.discovery.etcdAddrs.join(',')}` : ''}`);
+  if (cfg.discovery.kind === 'etcd') {
+    const n = cfg.serviceNames;
+    lines.push(`  services   auth=${n.auth} user=${n.user} msg=${n.msg} push=${n.push} gateway=${n.messageGateway}`);
+    if (!cfg.simulators) lines.push('             (no simulators: the real OpenIM services must be registered under these names)');
+  }
   if (a.ws) {
     const token = mintToken(cfg.secret, 'u1', 5, 1);
+    // Every hint that mints a token needs the secret unless it is the default.
+    const secret = cfg.secret !== defaultConfig().secret ? ` --secret ${shellQuote(cfg.secret)}` : '';
     lines.push('', 'Try it (a Web client, JSON envelopes):');
-    lines.push(`  TOKEN=$(npx msggw token --user u1 --platform 5${cfg.secret !== 'openIM123' ? ` --secret ${cfg.secret}` : ''})`);
+    lines.push(`  TOKEN=$(npx msggw token --user u1 --platform 5${secret})`);
     lines.push(`  URL="${a.ws}?sendID=u1&platformID=5&operationID=op1&sdkType=js&isBackground=false&token=$TOKEN"`);
     lines.push(`  e.g. ${a.ws}?sendID=u1&platformID=5&operationID=op1&sdkType=js&isBackground=false&token=${token}`);
-    lines.push('  or drive it with simulated clients:  npx msggw sim chat --url ' + a.ws);
+    lines.push(`  or drive it with simulated clients:  npx msggw sim chat --url ${a.ws}${secret}`);
     if (a.api) lines.push(`  an OpenIM SDK app: login({ apiAddr: 'http://${a.api}', wsAddr: '${a.ws}', ... })`);
   }
   lines.push('', 'Ctrl-C stops everything.');
   return lines.join('\n');
+}
+
+/** `s` as one shell word (single-quoted unless it is plainly safe). */
+export function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

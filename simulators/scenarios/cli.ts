@@ -3,7 +3,7 @@
  * that say which flag and what to write instead, so the command itself stays a thin shell.
  */
 import { configFromFlags, type ServeFlagValues } from '../../src/config/from-flags.js';
-import { isValidPlatform, platformIdByName } from '../../src/protocol/platforms.js';
+import { platformIdOf } from '../../src/protocol/platforms.js';
 import {
   chatScenario,
   connectScenario,
@@ -22,7 +22,7 @@ import type { Scenario } from './scenario.js';
 import type { TargetSpec } from './target.js';
 import { parseThreshold, ThresholdError } from './thresholds.js';
 import { fileTokens, secretTokens, TokenFileError } from './tokens.js';
-import { parseDuration, parseMix, type Weighted } from './units.js';
+import { parseMix, type Weighted } from './units.js';
 
 /** The `msggw sim` flags this module reads (serve flags included, for the in-process gateway). */
 export interface SimFlagValues extends Omit<ServeFlagValues, 'gateway' | 'api' | 'api-port'> {
@@ -30,8 +30,9 @@ export interface SimFlagValues extends Omit<ServeFlagValues, 'gateway' | 'api' |
   members?: number;
   senders?: number;
   rate?: number;
-  duration?: string;
-  hold?: string;
+  /** Durations are milliseconds (parsed by the flags). */
+  duration?: number;
+  hold?: number;
   ramp?: number;
   concurrency: number;
   platforms?: string;
@@ -39,10 +40,10 @@ export interface SimFlagValues extends Omit<ServeFlagValues, 'gateway' | 'api' |
   subscribers?: number;
   watched?: number;
   churn?: number;
-  settle?: string;
+  settle?: number;
   policy?: number;
   drops?: number;
-  backoff?: string;
+  backoff?: number;
   join: string;
   url?: string;
   tokens?: string;
@@ -55,10 +56,10 @@ export interface SimFlagValues extends Omit<ServeFlagValues, 'gateway' | 'api' |
   prefix?: string;
   seed?: number;
   threshold?: string[];
-  drain: string;
-  'setup-timeout': string;
-  'request-timeout': string;
-  'loss-grace': string;
+  drain: number;
+  'setup-timeout': number;
+  'request-timeout': number;
+  'loss-grace': number;
 }
 
 /** A usage problem: exit code 2, with a suggestion. */
@@ -78,20 +79,12 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
     throw new SimUsageError(`unknown scenario "${scenarioName}"`, 'MSGGW_SIM_SCENARIO', `one of: ${SCENARIO_NAMES.join(', ')} (run takes a file: msggw sim run fixtures/scenarios/chat-mix.yaml)`);
   }
   const name = scenarioName as ScenarioName;
-  const dur = (v: string | undefined, flag: string): number | undefined => {
-    if (v === undefined) return undefined;
-    try {
-      return parseDuration(v, `--${flag}`);
-    } catch (e) {
-      throw new SimUsageError((e as Error).message, 'MSGGW_SIM_FLAG', `e.g. --${flag} 10s`);
-    }
-  };
   const positive = (v: number | undefined, flag: string, min = 1): number | undefined => {
     if (v !== undefined && !(v >= min)) throw new SimUsageError(`--${flag} must be at least ${min}, got ${v}`, 'MSGGW_SIM_FLAG');
     return v;
   };
-  const durationMs = dur(f.duration, 'duration');
-  const setupTimeoutMs = dur(f['setup-timeout'], 'setup-timeout')!;
+  const durationMs = f.duration;
+  const setupTimeoutMs = f['setup-timeout'];
 
   let scenario: Scenario;
   let loadMs: number;
@@ -99,7 +92,7 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
     case 'connect': {
       const users = positive(f.users, 'users') ?? 100;
       const ramp = f.ramp ?? 0;
-      const holdMs = dur(f.hold, 'hold') ?? 5000;
+      const holdMs = f.hold ?? 5000;
       scenario = connectScenario({ users, rampPerSec: ramp, holdMs, durationMs });
       loadMs = durationMs ?? holdMs + (ramp > 0 ? (users * 1000) / ramp : 0) + setupTimeoutMs;
       break;
@@ -112,7 +105,7 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
       scenario =
         name === 'chat'
           ? chatScenario({ users, rate, durationMs: loadMs })
-          : reconnectScenario({ users, rate, durationMs: loadMs, drops: f.drops ?? users, backoffMs: dur(f.backoff, 'backoff') ?? 100 });
+          : reconnectScenario({ users, rate, durationMs: loadMs, drops: f.drops ?? users, backoffMs: f.backoff ?? 100 });
       break;
     }
     case 'group': {
@@ -130,7 +123,7 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
         watched: positive(f.watched, 'watched') ?? 10,
         churn: positive(f.churn, 'churn', 0.001) ?? 5,
         durationMs: loadMs,
-        settleMs: dur(f.settle, 'settle') ?? 5000,
+        settleMs: f.settle ?? 5000,
       });
       break;
     }
@@ -154,7 +147,6 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
 
   let target: TargetSpec;
   if (f.url !== undefined) {
-    if (!/^wss?:\/\//.test(f.url)) throw new SimUsageError(`--url ${f.url}: expected ws://host:port/`, 'MSGGW_SIM_FLAG');
     target = { kind: 'external', url: f.url, metricsUrl: f['gateway-metrics'] };
   } else {
     let config;
@@ -168,6 +160,8 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
         port: f.port ?? 0,
         'hub-port': f['hub-port'] ?? 0,
         'metrics-port': f['metrics-port'] ?? 0,
+        // Not the well-known 12141 either: a sim next to a running serve must not take its admin port.
+        'admin-port': f['admin-port'] ?? 0,
         'multi-login-policy': f['multi-login-policy'] ?? (name === 'multilogin' ? (f.policy ?? 1) : undefined),
       });
     } catch (e) {
@@ -218,10 +212,10 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
     sdk: parseSdk(f.sdk),
     concurrency: positive(f.concurrency, 'concurrency'),
     rampPerSec: name === 'connect' ? (f.ramp ?? 0) : (f.ramp ?? 0),
-    requestTimeoutMs: dur(f['request-timeout'], 'request-timeout'),
+    requestTimeoutMs: f['request-timeout'],
     setupTimeoutMs,
-    drainMs: dur(f.drain, 'drain'),
-    lossGraceMs: dur(f['loss-grace'], 'loss-grace'),
+    drainMs: f.drain,
+    lossGraceMs: f['loss-grace'],
     thresholds,
   };
 }
@@ -231,10 +225,7 @@ export function parsePlatforms(s: string): Weighted<number>[] {
   try {
     return parseMix(
       s,
-      (name) => {
-        const id = /^\d+$/.test(name) ? Number(name) : platformIdByName(PLATFORM_ALIASES[name.toLowerCase()] ?? name);
-        return isValidPlatform(id) ? id : undefined;
-      },
+      (name) => platformIdOf(name) || undefined,
       '--platforms',
     );
   } catch (e) {
@@ -252,19 +243,5 @@ export function parseSdk(s: string): Weighted<'go' | 'js'>[] {
   }
 }
 
-const PLATFORM_ALIASES: Record<string, string> = {
-  ios: 'IOS',
-  android: 'Android',
-  windows: 'Windows',
-  osx: 'OSX',
-  mac: 'OSX',
-  web: 'Web',
-  miniweb: 'MiniWeb',
-  linux: 'Linux',
-  apad: 'APad',
-  ipad: 'IPad',
-  admin: 'Admin',
-  harmonyos: 'HarmonyOS',
-};
 
 export { ScenarioFileError };

@@ -224,7 +224,7 @@ export class SimRun {
       await conn.client.connect();
     } catch (e) {
       const err = e as { kind?: string; errCode?: number; cause?: { code?: unknown } };
-      let reason = err.kind === 'http' || err.kind === 'text' ? `errCode ${err.errCode}` : (err.kind ?? 'error');
+      let reason = err.kind === 'http' || err.kind === 'text' ? `errCode ${err.errCode}${err.errCode === 1503 ? ' (token refused: wrong secret?)' : ''}` : (err.kind ?? 'error');
       // The errno tells "gateway refused" (ECONNREFUSED) from "we ran out of fds" (EMFILE).
       if (err.kind === 'network' && typeof err.cause?.code === 'string') reason += ` ${err.cause.code}`;
       this.metrics.failed(reason);

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { SimRun } from './engine.js';
 import { SimMetrics } from './metrics.js';
 import { Progress, type ProgressSink } from './progress.js';
+import { defaultChecks, paceWarnings } from './checks.js';
 import { buildReport, withThresholds, type SimReport } from './report.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { scrapeRssMB, startTarget, type InProcessStarter, type Target, type TargetSpec } from './target.js';
@@ -51,6 +52,8 @@ export interface SimOptions {
   lossGraceMs?: number;
   maxInFlightSends?: number;
   thresholds?: readonly Threshold[];
+  /** The scenario's built-in checks (checks.ts); default true (`--no-default-checks` turns them off). */
+  defaultChecks?: boolean;
   progress?: ProgressSink;
   /** Ctrl-C: stops the run early (a report is still made). */
   signal?: AbortSignal;
@@ -66,9 +69,10 @@ export interface SimOptions {
 /** What {@link runSim} returns. */
 export interface SimResult {
   report: SimReport;
-  /** Failed thresholds (empty when all passed). */
+  /** Failed checks, default and given (empty when all passed). */
   failed: ThresholdResult[];
 }
+
 
 /** Thrown when the target cannot be started; nothing ran. */
 export class TargetStartError extends Error {}
@@ -211,6 +215,10 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
         : `likely out of file descriptors in the sim (ulimit -n ${fds ?? '?'}): raise it`,
     );
   }
+  const refused = Object.entries(metrics.failedByReason).find(([k]) => k.startsWith('errCode 1503'));
+  if (refused !== undefined) {
+    notes.push(`${refused[1]} handshakes refused with 1503 (the token does not verify): wrong secret? Pass the gateway's --secret (msggw serve's sim hint shows it), or --tokens FILE`);
+  }
   const ledger = run.ledger.finalize(run.excused);
   const t = run.tracker;
   const tracker = { outOfOrder: t.stats.outOfOrder, gapEvents: t.stats.gaps, missing: t.missing(), missingCount: t.missingCount(), anomalies: t.anomalies() };
@@ -238,12 +246,16 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     loadStart,
     loadEnd,
     aborted: signal.aborted,
+    interrupted: o.signal?.aborted === true,
     error,
     scenarioMetrics,
     extra,
     notes,
   });
-  const results = evaluateThresholds(o.thresholds ?? [], report.metrics);
+  const user = o.thresholds ?? [];
+  const checks = o.defaultChecks === false ? [] : defaultChecks(o.scenario, user);
+  const results = evaluateThresholds([...checks, ...user], report.metrics);
+  report.warnings.push(...paceWarnings(o.scenario.paceTargets?.(report.metrics) ?? []));
   return { report: withThresholds(report, results), failed: results.filter((r) => !r.ok) };
 }
 

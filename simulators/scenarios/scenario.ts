@@ -1,5 +1,6 @@
 /** What a scenario is and what it gets to work with. */
 import type { ReconnectPolicy, SimRun } from './engine.js';
+import type { PaceTarget } from './checks.js';
 import type { Target } from './target.js';
 import type { Rng } from './units.js';
 
@@ -38,6 +39,10 @@ export interface Scenario {
   readonly trackMessages: boolean;
   /** Reconnect dropped clients (and catch up). */
   readonly reconnect?: ReconnectPolicy;
+  /** Threshold expressions checked on every run unless `--no-default-checks` (see checks.ts). */
+  readonly defaultChecks: readonly string[];
+  /** The paces asked for, to warn when the run fell short (see checks.ts); called once the report's metrics are known. */
+  paceTargets?(metrics: Readonly<Record<string, number | null>>): PaceTarget[];
   /** Runs set-up and load; must honour `ctx.signal` and stay within `ctx.loadMs` (plus its bounded set-up). */
   run(ctx: ScenarioContext): Promise<void>;
   /**

@@ -1,3 +1,5 @@
+import type { RedisSettings } from '../redis/connect.js';
+
 /**
  * Everything a gateway node (and the simulators `serve` starts beside it) is configured by.
  * Defaults follow upstream's shipped config so that `msggw serve` with no flags behaves like a
@@ -50,8 +52,13 @@ export interface MsggwConfig {
   /** Token lifetime in days for tokens minted by the auth simulator. */
   tokenExpireDays: number;
 
-  /** Redis URL (redis://host:port/db); undefined = embedded ioredis-mock. */
+  /**
+   * Redis as a `--redis` URL (redis://, redis+cluster://, redis+sentinel://). Wins over `redis`.
+   * Neither set = embedded ioredis-mock.
+   */
   redisUrl?: string;
+  /** Redis as redis.yml describes it (several addresses, cluster or sentinel, ACL user, db ...). */
+  redis?: RedisSettings;
   /** Let the simulators use a real Redis without AOF (acknowledged messages are lost if it crashes). */
   redisVolatile: boolean;
 
@@ -62,7 +69,14 @@ export interface MsggwConfig {
     username?: string;
     password?: string;
   };
-  /** Registered service names (discovery.yml rpcService). */
+  /**
+   * Upstream's `rpc.autoSetPorts`: the hub and metrics take free ports, and the metrics address is
+   * written to etcd under `<rootDirectory>/prometheus_discovery/<messageGateway name>/<index>`.
+   */
+  autoSetPorts: boolean;
+  /** Upstream's instance index (`-i`): which entry of the folder's port lists this process took. */
+  instanceIndex: number;
+  /** Registered service names (discovery.yml rpcService, or share.yml rpcRegisterName on v3.8.x). */
   serviceNames: { auth: string; user: string; msg: string; push: string; messageGateway: string };
 
   /** Addresses of real OpenIM services; a service left unset is found through discovery (the simulators register there). */
@@ -108,6 +122,9 @@ export interface MsggwConfig {
     queueSize: number;
   };
 
+  /** Where settings came from ("share.yml multiLogin.policy", "--port"), by config path; for error messages. */
+  origins?: Record<string, string>;
+
   /**
    * The admin event stream (`msggw tui --attach`): a token-guarded WebSocket on its own port.
    * Off in a bare config (tests, embedding); the CLI's serve flags turn it on.
@@ -148,6 +165,8 @@ export function defaultConfig(): MsggwConfig {
     metricsPort: 12140,
     metricsEnable: true,
     registerIP: '',
+    autoSetPorts: false,
+    instanceIndex: 0,
     websocketMaxConnNum: 100_000,
     websocketMaxMsgLen: 4096,
     websocketTimeout: 10,

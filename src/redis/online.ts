@@ -12,36 +12,37 @@ export const ONLINE_EXPIRE_SECONDS = 30 * 60;
 /**
  * The user service's online state in Redis, as OpenIM keeps it: per user a sorted set
  * `ONLINE:<userID>` of platform IDs scored by expiry (unix seconds). One Lua script drops
- * expired members and the offline platforms, adds the online ones, refreshes the key's TTL and,
- * when membership changed, publishes "<p1>:<p2>:...:<userID>" on `online_change`.
+ * expired members and the offline platforms, adds the online ones and refreshes the key's TTL;
+ * when membership changed it returns the members followed by "1" (else just "0"), and the caller
+ * publishes "<p1>:<p2>:...:<userID>" on `online_change`.
+ *
+ * The script touches exactly one key and publishes nothing itself, as upstream's SetUserOnline
+ * (pkg/common/storage/cache/redis/online.go): on a Redis Cluster a script may only touch keys of
+ * one slot, and `ONLINE:<userID>` carries no hash tag, so the channel cannot be a second key.
  */
 const SET_ONLINE_LUA = `
 local key = KEYS[1]
-local channel = KEYS[2]
 local now = tonumber(ARGV[1])
 local expireAt = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
-local userID = ARGV[4]
-local nOffline = tonumber(ARGV[5])
+local nOffline = tonumber(ARGV[4])
 local before = redis.call('ZCARD', key)
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
 for i = 1, nOffline do
-  redis.call('ZREM', key, ARGV[5 + i])
+  redis.call('ZREM', key, ARGV[4 + i])
 end
 local afterRemove = redis.call('ZCARD', key)
 local added = 0
-for i = 6 + nOffline, #ARGV do
+for i = 5 + nOffline, #ARGV do
   added = added + redis.call('ZADD', key, expireAt, ARGV[i])
 end
 redis.call('EXPIRE', key, ttl)
-local members = redis.call('ZRANGE', key, 0, -1)
 if before ~= afterRemove or added > 0 then
-  local payload = ''
-  for _, m in ipairs(members) do payload = payload .. m .. ':' end
-  redis.call('PUBLISH', channel, payload .. userID)
-  return 1
+  local members = redis.call('ZRANGE', key, 0, -1)
+  table.insert(members, '1')
+  return members
 end
-return 0
+return {'0'}
 `;
 
 export interface OnlineStatusChange {
@@ -81,13 +82,18 @@ export class OnlineStore {
       String(nowSec),
       String(nowSec + ONLINE_EXPIRE_SECONDS),
       String(ONLINE_EXPIRE_SECONDS),
-      change.userID,
       String(change.offline.length),
       ...change.offline.map(String),
       ...change.online.map(String),
     ];
-    const r = await this.redis.eval(SET_ONLINE_LUA, 2, redisKeys.online(change.userID), redisKeys.onlineChannel, ...args);
-    return r === 1;
+    const r = (await this.redis.eval(SET_ONLINE_LUA, 1, redisKeys.online(change.userID), ...args)) as string[];
+    if (!Array.isArray(r) || r.length === 0) throw new Error('SetUserOnline: the Lua script returned nothing');
+    if (r[r.length - 1] === '0') return false;
+    // Publishing is a command of its own, routed by ioredis to any node of a cluster (which forwards it to all).
+    const members = r.slice(0, -1);
+    members.push(change.userID);
+    await this.redis.publish(redisKeys.onlineChannel, members.join(':'));
+    return true;
   }
 
   private serialized<T>(userID: string, fn: () => Promise<T>): Promise<T> {

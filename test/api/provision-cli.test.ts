@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PATHS } from '../../simulators/api/contract.js';
 import { apiPost } from '../helpers/api.js';
@@ -31,7 +32,7 @@ describe('sim, token and client --api against serve --strict-tokens', { timeout:
 
   it('sim chat --api: users registered, server-issued tokens, lost 0', async () => {
     const out = join(tmpdir(), `msggw-chat-${tag}.json`);
-    const r = await runCli(['sim', 'chat', '--users', '6', '--rate', '20', '--duration', '2s', '--url', ws, '--api', api, '--secret', 'openIM123', '--prefix', `pc${tag}_`, '--json', out, '--threshold', 'lost==0'], 60_000);
+    const r = await runCli(['sim', 'chat', '--users', '6', '--rate', '20', '--duration', '2s', '--url', ws, '--api', api, '--secret', 'openIM123', '--prefix', `pc${tag}_`, '--out', out, '--threshold', 'lost==0'], 60_000);
     expect(r.stderr).toContain('provision: registered 6/6 users');
     expect(r.code, r.stderr).toBe(0);
     const m = report(out).metrics;
@@ -42,7 +43,7 @@ describe('sim, token and client --api against serve --strict-tokens', { timeout:
   it('sim group --api: the group is created on the server, every member gets every message; a repeated run is fine', async () => {
     for (let i = 0; i < 2; i++) {
       const out = join(tmpdir(), `msggw-group-${tag}-${i}.json`);
-      const r = await runCli(['sim', 'group', '--members', '6', '--senders', '2', '--rate', '10', '--duration', '1s', '--url', ws, '--api', api, '--secret', 'openIM123', '--prefix', `pg${tag}_`, '--json', out, '--threshold', 'lost==0'], 60_000);
+      const r = await runCli(['sim', 'group', '--members', '6', '--senders', '2', '--rate', '10', '--duration', '1s', '--url', ws, '--api', api, '--secret', 'openIM123', '--prefix', `pg${tag}_`, '--out', out, '--threshold', 'lost==0'], 60_000);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain(`provision: group pg${tag}_g1: 6 members`);
       if (i === 1) expect(r.stderr).toContain('(6 existed)');
@@ -50,9 +51,19 @@ describe('sim, token and client --api against serve --strict-tokens', { timeout:
     }
   });
 
+  it("sim run FILE --api: the file's groups: are created on the server with their members", async () => {
+    const out = join(tmpdir(), `msggw-file-${tag}.json`);
+    const file = fileURLToPath(new URL('../../fixtures/scenarios/chat-mix.yaml', import.meta.url));
+    const r = await runCli(['sim', 'run', file, '--duration', '4s', '--url', ws, '--api', api, '--secret', 'openIM123', '--prefix', `pf${tag}_`, '--json', out, '--threshold', 'lost==0'], 90_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('provision: registered 40/40 users');
+    expect(r.stderr).toContain(`provision: group pf${tag}_lobby: 20 members`);
+    expect(report(out).metrics.lost).toBe(0);
+  });
+
   it('offline-minted tokens are refused there (1507)', async () => {
     const out = join(tmpdir(), `msggw-minted-${tag}.json`);
-    const r = await runCli(['sim', 'chat', '--users', '2', '--rate', '5', '--duration', '1s', '--url', ws, '--prefix', `pm${tag}_`, '--json', out, '-q'], 60_000);
+    const r = await runCli(['sim', 'chat', '--users', '2', '--rate', '5', '--duration', '1s', '--url', ws, '--prefix', `pm${tag}_`, '--out', out, '-q'], 60_000);
     expect(r.stdout).toContain('errCode 1507');
     expect(report(out).metrics).toMatchObject({ 'connections.failed': 2, 'connections.opened': 0 });
   });

@@ -23,6 +23,14 @@ export function connectScenario(p: ConnectParams): Scenario {
     params: { ...p },
     userIDs: (prefix) => numberedUsers(prefix, p.users),
     trackMessages: false,
+    defaultChecks: ['connections.opened>0', 'kicks.unexpected==0'],
+    // The ramp counts from the first dial to the last handshake (time.open).
+    paceTargets: (m) => {
+      if (p.rampPerSec <= 0) return [];
+      const opened = m['connections.opened'] ?? 0;
+      const ms = m['time.open'];
+      return [{ what: `--ramp ${p.rampPerSec}`, asked: p.rampPerSec, reached: ms ? (opened * 1000) / ms : null }];
+    },
     async run(ctx) {
       const { run } = ctx;
       const cap = p.durationMs !== undefined ? ctx.within(p.durationMs) : ctx.signal;
