@@ -75,6 +75,12 @@ prints the reply as JSON. Errors show the OpenIM code, message and detail, and e
       this.log(flags.json ? JSON.stringify(reply) : JSON.stringify(reply, null, 2));
       if (!flags.json) this.logToStderr(`(${target.service}/${target.method} at ${address}, operationID ${ctx.operationID})`);
     } catch (e) {
+      if (e instanceof CodeError && isTransportStatus(e.code)) {
+        // A gRPC status, not an OpenIM errCode: the call never reached an OpenIM handler.
+        const t = transportFailure(e.code, e.message, flags.addr ?? (flags.discovery ? 'the address discovery gave' : 'the default address'));
+        if (flags.json) this.log(JSON.stringify({ grpcStatus: e.code, name: t.name, message: t.message }));
+        fail(this, 'MSGGW_CALL_UNREACHABLE', t.message, [t.suggestion]);
+      }
       if (e instanceof CodeError) {
         const out = { errCode: e.code, errMsg: e.message, errDlt: e.detail, name: errCodeName(e.code) };
         if (flags.json) this.log(JSON.stringify(out));
@@ -85,5 +91,40 @@ prints the reply as JSON. Errors show the OpenIM code, message and detail, and e
     } finally {
       await discovery?.close();
     }
+  }
+}
+
+/** gRPC status names (OpenIM's own errCodes start at 500, so 1-16 can only be gRPC's). */
+const GRPC_STATUS: Record<number, string> = {
+  1: 'CANCELLED',
+  2: 'UNKNOWN',
+  4: 'DEADLINE_EXCEEDED',
+  8: 'RESOURCE_EXHAUSTED',
+  12: 'UNIMPLEMENTED',
+  13: 'INTERNAL',
+  14: 'UNAVAILABLE',
+};
+
+function isTransportStatus(code: number): boolean {
+  return GRPC_STATUS[code] !== undefined;
+}
+
+/** A sentence for a call that failed in gRPC itself: what was tried, what happened, what to do. */
+function transportFailure(code: number, raw: string, where: string): { name: string; message: string; suggestion: string } {
+  const name = GRPC_STATUS[code]!;
+  const errno = /\b(E[A-Z]{3,})\b/.exec(raw)?.[1];
+  switch (code) {
+    case 14:
+      return {
+        name,
+        message: `could not reach ${where}: no gRPC connection (${errno ?? 'unavailable'})`,
+        suggestion: 'is the service running there? msggw serve prints every address (hub, auth, user, msg, push); pass the right one with --addr host:port',
+      };
+    case 4:
+      return { name, message: `${where} did not answer within --timeout`, suggestion: 'raise --timeout (e.g. --timeout 30s), or check that --addr is the service you mean' };
+    case 12:
+      return { name, message: `${where} does not serve this method (gRPC UNIMPLEMENTED)`, suggestion: '--addr points at another service: msggw call --list shows which service has the method' };
+    default:
+      return { name, message: `the call to ${where} failed in gRPC (${name}): ${raw.split('\n')[0]}`, suggestion: 'check --addr and that the service is an OpenIM one' };
   }
 }

@@ -46,6 +46,10 @@ export function createClient<M extends Methods<M>>(svc: GrpcService<M>, address:
   const inProcess = copts.inProcess === true;
   const grpcClient = new Client(address, credentials.createInsecure(), {
     'grpc.keepalive_time_ms': 30_000,
+    // A restarted peer (a gateway node, a service) is reachable again within 2 s; grpc-js' default
+    // backoff grows to 2 minutes, during which every call to it fails at once.
+    'grpc.initial_reconnect_backoff_ms': 200,
+    'grpc.max_reconnect_backoff_ms': 2000,
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
   });
   const deadlineOf = (opts?: CallOpts): number => Date.now() + (opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS);
