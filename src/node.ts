@@ -216,7 +216,7 @@ export class GatewayNode {
       port: cfg.wsPort,
       maxConnNum: cfg.websocketMaxConnNum,
       handshakeTimeoutMs: cfg.websocketTimeout * 1000,
-      maxFrameBytes: cfg.maxFrameBytes,
+      maxFrameBytes: cfg.websocketMaxMsgLen,
       maxInflatedBytes: 1024 * 1024,
       writeQueueFrames: cfg.writeQueueFrames,
       writeQueueBytes: cfg.writeQueueBytes,

@@ -33,12 +33,14 @@ export interface MsggwConfig {
   registerIP: string;
 
   websocketMaxConnNum: number;
-  /** Max length of the handshake request's parameters, as upstream's websocketMaxMsgLen. */
+  /**
+   * Largest accepted incoming frame, bytes: `longConnSvr.websocketMaxMsgLen`. Upstream reads the
+   * key but ignores it (its read limit is the constant maxMessageSize, 51200; open PR #3769); msggw
+   * honours it. Default 51200, upstream's effective limit.
+   */
   websocketMaxMsgLen: number;
   /** Handshake timeout, seconds. */
   websocketTimeout: number;
-  /** Largest accepted incoming frame, bytes (upstream maxMessageSize). */
-  maxFrameBytes: number;
   /** Read deadline since the last frame/ping/pong, ms. */
   readDeadlineMs: number;
   /** Interval of server pings to Web clients, ms. */
@@ -178,9 +180,8 @@ export function defaultConfig(): MsggwConfig {
     autoSetPorts: false,
     instanceIndex: 0,
     websocketMaxConnNum: 100_000,
-    websocketMaxMsgLen: 4096,
+    websocketMaxMsgLen: 51_200,
     websocketTimeout: 10,
-    maxFrameBytes: 51_200,
     readDeadlineMs: 30_000,
     webPingIntervalMs: 27_000,
     writeQueueFrames: 256,

@@ -20,6 +20,7 @@ export interface ServeFlagValues {
   'register-ip'?: string;
   secret?: string;
   'multi-login-policy'?: number;
+  'max-msg-len'?: number;
   'max-conn'?: number;
   'write-queue-frames'?: number;
   'write-buffer-bytes'?: number;
@@ -112,6 +113,7 @@ export function loadServeConfig(f: ServeFlagValues): ServeConfig {
   if (f['register-ip']) (o.registerIP = f['register-ip']), flag('registerIP', 'register-ip');
   if (f.secret) (o.secret = f.secret), flag('secret', 'secret');
   if (f['multi-login-policy'] !== undefined) (o.multiLogin = { policy: f['multi-login-policy'] }), flag('multiLogin.policy', 'multi-login-policy');
+  if (f['max-msg-len'] !== undefined) (o.websocketMaxMsgLen = f['max-msg-len']), flag('websocketMaxMsgLen', 'max-msg-len');
   if (f['max-conn'] !== undefined) (o.websocketMaxConnNum = f['max-conn']), flag('websocketMaxConnNum', 'max-conn');
   if (f['write-queue-frames'] !== undefined) o.writeQueueFrames = f['write-queue-frames'];
   if (f['write-buffer-bytes'] !== undefined) o.writeQueueBytes = f['write-buffer-bytes'];

@@ -30,7 +30,7 @@ export function validateConfig(cfg: MsggwConfig): void {
   }
   const positive: [keyof MsggwConfig, string][] = [
     ['websocketMaxConnNum', '--max-conn'],
-    ['websocketMaxMsgLen', 'longConnSvr.websocketMaxMsgLen'],
+    ['websocketMaxMsgLen', '--max-msg-len'],
     ['websocketTimeout', 'longConnSvr.websocketTimeout'],
   ];
   for (const [key, flag] of positive) {
