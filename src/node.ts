@@ -172,15 +172,20 @@ export class GatewayNode {
     const user = this.pool<UserMethods>(userService, cfg.serviceNames.user, cfg.serviceAddrs.user);
     const subs = new Subscriptions({ perConn: cfg.maxSubscriptionsPerConn, perRequest: cfg.maxSubscribeIDsPerRequest });
     let gatewayRef: Gateway | undefined;
+    const tell = (userID: string, platformIDs: number[]): void => {
+      const told = subs.notify(userID, platformIDs);
+      if (gatewayRef?.events.active) gatewayRef.events.emit({ type: 'presence', at: Date.now(), userID, platformIDs, subscribers: told });
+    };
     const cache = new OnlineCache({
       createSubscriber: () => connectRedis(cfg.redisUrl, { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (online_change): ${e.message}`) }),
       load: async (userIDs) => {
         const r = await (await user.pick()).getUserStatus({ userIDs }, internalContext());
         return new Map(r.statusList.map((st) => [st.userID, st.platformIDs]));
       },
-      onChange: (userID, platformIDs) => {
-        const told = subs.notify(userID, platformIDs);
-        if (gatewayRef?.events.active) gatewayRef.events.emit({ type: 'presence', at: Date.now(), userID, platformIDs, subscribers: told });
+      onChange: (userID, platformIDs) => tell(userID, platformIDs),
+      // Changes published while Redis was away are lost: tell every watcher the state as it is now.
+      onResync: () => {
+        subs.retell(cache, tell).catch((e: unknown) => this.opts.log?.(`presence resync: ${e instanceof Error ? e.message : String(e)}`));
       },
       slots: cfg.onlineCache.slots,
       slotSize: cfg.onlineCache.slotSize,

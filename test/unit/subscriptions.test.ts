@@ -233,3 +233,34 @@ describe('Subscriptions at scale (bounded work, no timing asserts)', () => {
     expect(subs.userCount).toBe(0);
   });
 });
+
+describe('Subscriptions.retell (after a Redis resync)', () => {
+  it('looks every watched user up in batches and tells each one, once per user', async () => {
+    const subs = new Subscriptions<FakeClient>();
+    const c1 = new FakeClient(0);
+    const c2 = new FakeClient(2);
+    subs.subscribe(c1, ['a', 'b', 'c']);
+    subs.subscribe(c2, ['b']);
+    const { l, asked } = lookup({ a: [1], b: [2, 5] });
+    const told: Array<[string, number[]]> = [];
+    const n = await subs.retell(l, (u, p) => told.push([u, p]), 2);
+    expect(n).toBe(3);
+    expect(asked).toEqual([['a', 'b'], ['c']]);
+    expect(told).toEqual([['a', [1]], ['b', [2, 5]], ['c', []]]);
+  });
+
+  it('skips users nobody watches any more by the time their lookup answers', async () => {
+    const subs = new Subscriptions<FakeClient>();
+    const c = new FakeClient(0);
+    subs.subscribe(c, ['a', 'b']);
+    const slow: OnlineLookup = {
+      getMany: async (ids) => {
+        subs.unsubscribe(c, ['b']);
+        return new Map(ids.map((id) => [id, [1]]));
+      },
+    };
+    const told: string[] = [];
+    expect(await subs.retell(slow, (u) => told.push(u))).toBe(1);
+    expect(told).toEqual(['a']);
+  });
+});
