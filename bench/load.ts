@@ -8,7 +8,7 @@
  */
 import { Agent, request } from 'node:http';
 import { tokenFor } from '../simulators/client/token.js';
-import { getCodec } from '../src/protocol/codecs.js';
+import { codecFor } from '../src/protocol/codecs.js';
 import { gunzipFrame } from '../src/protocol/gzip.js';
 import { pb } from '../src/protocol/pb.js';
 import type { sdkws } from '../src/protocol/pb-types.js';
@@ -325,7 +325,7 @@ async function probe(a: { set: string; reqIdentifier: number }): Promise<{ reqId
   await until(() => got !== undefined, 5000);
   set.onFrame = undefined;
   if (!got) throw new Error('no reply to the probe');
-  const r = getCodec(c.spec.sdkType === 'go' ? 'gob' : 'json', 'sdk').decodeResp(c.spec.gzip ? gunzipFrame(got) : got);
+  const r = codecFor(c.spec.sdkType, 'sdk').decodeResp(c.spec.gzip ? gunzipFrame(got) : got);
   return { reqIdentifier: r.reqIdentifier, errCode: r.errCode, errMsg: r.errMsg };
 }
 
@@ -387,7 +387,7 @@ async function chat(a: ChatArg): Promise<ChatResult> {
   const samples: number[] = [];
   let replyErrors = 0;
   for (const r of set.records) {
-    const codec = getCodec(r.conn.spec.sdkType === 'go' ? 'gob' : 'json', 'sdk');
+    const codec = codecFor(r.conn.spec.sdkType, 'sdk');
     const resp = codec.decodeResp(r.conn.spec.gzip ? gunzipFrame(r.data) : r.data);
     if (resp.reqIdentifier === 1003) {
       if (resp.errCode !== 0) replyErrors++;
@@ -457,7 +457,7 @@ async function presence(a: PresenceArg): Promise<PresenceResult> {
   const online: number[] = [];
   const offline: number[] = [];
   for (const r of set.records) {
-    const codec = getCodec(r.conn.spec.sdkType === 'go' ? 'gob' : 'json', 'sdk');
+    const codec = codecFor(r.conn.spec.sdkType, 'sdk');
     const resp = codec.decodeResp(r.conn.spec.gzip ? gunzipFrame(r.data) : r.data);
     if (resp.reqIdentifier !== 2005 || !resp.data) continue;
     for (const s of pb.sdkws.SubUserOnlineStatusTips.decode(resp.data).subscribers) {

@@ -1,6 +1,6 @@
 import { defaultConfig, mergeConfig, type DeepPartial, type MsggwConfig } from './config.js';
 import { loadOpenIMConfigFolder } from './openim-folder.js';
-import { knownPolicies } from '../gateway/multi-login.js';
+import { describePolicies, knownPolicies } from '../gateway/multi-login.js';
 import { parseDiscoveryFlag } from '../discovery/index.js';
 
 /** The values of the flags every gateway-starting command shares (serve, sim, tui; defined in commands/support/serve-flags.ts). */
@@ -53,7 +53,7 @@ export function configFromFlags(f: ServeFlagValues): MsggwConfig {
   if (f['register-ip']) o.registerIP = f['register-ip'];
   if (f.secret) o.secret = f.secret;
   if (f['multi-login-policy'] !== undefined) {
-    if (!knownPolicies.includes(f['multi-login-policy'])) throw new Error(`multi-login policy ${f['multi-login-policy']} is unknown: use 0, 1, 4 or 5`);
+    if (!knownPolicies.includes(f['multi-login-policy'])) throw new Error(`multi-login policy ${f['multi-login-policy']} is unknown: use ${describePolicies()}`);
     o.multiLogin = { policy: f['multi-login-policy'] };
   }
   if (f['max-conn'] !== undefined) o.websocketMaxConnNum = f['max-conn'];

@@ -32,8 +32,3 @@ export function connectRedis(url: string | undefined, opts: { mockKey?: number; 
   }
   return new RedisMock({ port: opts.mockKey ?? PROCESS_MOCK_KEY }) as unknown as Redis;
 }
-
-/** Whether this client is the embedded mock (for messages to the user). */
-export function isMock(client: RedisClient): boolean {
-  return client instanceof (RedisMock as unknown as typeof Redis);
-}

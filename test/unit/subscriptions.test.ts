@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Subscriptions, type Subscriber } from '../../src/gateway/subscriptions.js';
 import type { OnlineLookup } from '../../src/presence/online-cache.js';
-import { codecForSdk, type SharedFrame } from '../../src/gateway/frames.js';
+import type { SharedFrame } from '../../src/gateway/frames.js';
+import { codecFor } from '../../src/protocol/codecs.js';
 import { gunzipFrame } from '../../src/protocol/gzip.js';
 import { pb } from '../../src/protocol/pb.js';
 
@@ -27,7 +28,7 @@ class FakeClient implements Subscriber {
   /** The envelope of a frame, decoded as this connection's variant (codec, gzip) says. */
   decode(frame: Buffer) {
     const raw = this.variant & 1 ? gunzipFrame(frame) : frame;
-    const resp = codecForSdk(this.variant >= 2 ? 'js' : 'go').decodeResp(raw);
+    const resp = codecFor(this.variant >= 2 ? 'js' : 'go', 'server').decodeResp(raw);
     return { ...resp, tips: pb.sdkws.SubUserOnlineStatusTips.decode(resp.data ?? new Uint8Array()) };
   }
 }
