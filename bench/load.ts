@@ -18,6 +18,7 @@ import { ConnSet, openConn, type ConnSpec } from './lib/conn.js';
 import { benchMsg, broadcastBody, pushFrames, requestFrame } from './lib/frames.js';
 import { serveIpc } from './lib/ipc.js';
 import { latency, type Latency } from './lib/stats.js';
+import { ReqIdentifier } from '../src/protocol/identifiers.js';
 
 const sets = new Map<string, ConnSet>();
 const hubClients = new Map<string, RpcClient<MsgGatewayMethods>>();
@@ -267,9 +268,9 @@ export interface RttResult extends Latency {
 
 function requestData(reqIdentifier: number, userID: string): Uint8Array {
   switch (reqIdentifier) {
-    case 2004:
+    case ReqIdentifier.WsSetBackgroundStatus:
       return pb.sdkws.SetAppBackgroundStatusReq.encode({ userID, isBackground: false });
-    case 1001:
+    case ReqIdentifier.GetNewestSeq:
       return pb.sdkws.GetMaxSeqReq.encode({ userID });
     default:
       throw new Error(`no bench request for ${reqIdentifier}`);
@@ -376,7 +377,7 @@ async function chat(a: ChatArg): Promise<ChatResult> {
         createTime: Date.now(),
       });
       sentAt.set(clientMsgID, performance.now());
-      from.send(requestFrame(from.spec.sdkType, from.spec.gzip, from.userID, 1003, data, `${from.userID}_${sent}`));
+      from.send(requestFrame(from.spec.sdkType, from.spec.gzip, from.userID, ReqIdentifier.SendMsg, data, `${from.userID}_${sent}`));
       sent++;
     }
     await sleep(1);
@@ -389,11 +390,11 @@ async function chat(a: ChatArg): Promise<ChatResult> {
   for (const r of set.records) {
     const codec = codecFor(r.conn.spec.sdkType, 'sdk');
     const resp = codec.decodeResp(r.conn.spec.gzip ? gunzipFrame(r.data) : r.data);
-    if (resp.reqIdentifier === 1003) {
+    if (resp.reqIdentifier === ReqIdentifier.SendMsg) {
       if (resp.errCode !== 0) replyErrors++;
       continue;
     }
-    if (resp.reqIdentifier !== 2001 || !resp.data) continue;
+    if (resp.reqIdentifier !== ReqIdentifier.PushMsg || !resp.data) continue;
     const pm = pb.sdkws.PushMessages.decode(resp.data);
     for (const conv of Object.values(pm.msgs)) {
       for (const m of conv.Msgs) {
@@ -435,7 +436,7 @@ async function presence(a: PresenceArg): Promise<PresenceResult> {
   set.reset('rtt');
   set.recordRtt = false;
   const data = pb.sdkws.SubUserOnlineStatus.encode({ subscribeUserID: targetIDs, unsubscribeUserID: [] });
-  for (const c of subs) c.send(requestFrame(c.spec.sdkType, c.spec.gzip, c.userID, 2005, data, `${c.userID}_sub`));
+  for (const c of subs) c.send(requestFrame(c.spec.sdkType, c.spec.gzip, c.userID, ReqIdentifier.WsSubUserOnlineStatus, data, `${c.userID}_sub`));
   await until(() => set.received >= subs.length, 15_000);
   set.recordRtt = true;
   set.reset('record');
@@ -459,7 +460,7 @@ async function presence(a: PresenceArg): Promise<PresenceResult> {
   for (const r of set.records) {
     const codec = codecFor(r.conn.spec.sdkType, 'sdk');
     const resp = codec.decodeResp(r.conn.spec.gzip ? gunzipFrame(r.data) : r.data);
-    if (resp.reqIdentifier !== 2005 || !resp.data) continue;
+    if (resp.reqIdentifier !== ReqIdentifier.WsSubUserOnlineStatus || !resp.data) continue;
     for (const s of pb.sdkws.SubUserOnlineStatusTips.decode(resp.data).subscribers) {
       const st = startedAt.get(s.userID);
       if (!st) continue;
