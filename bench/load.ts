@@ -136,6 +136,8 @@ export interface FanoutArg {
   hubs?: string[];
   /** Baseline base URL (`http://host:port`). */
   http?: string;
+  /** Baseline only: the coalescing broadcast (`/broadcast?coalesce=1`). */
+  coalesce?: boolean;
   pushes: number;
   /** Push calls in flight at once. */
   concurrency: number;
@@ -161,7 +163,7 @@ export interface FanoutResult {
   loadCpuPct: number;
 }
 
-function pusher(a: { target: 'gateway' | 'baseline'; hubs?: string[]; http?: string }, msg: sdkws.MsgData, userIDs: string[]): () => Promise<void> {
+function pusher(a: { target: 'gateway' | 'baseline'; hubs?: string[]; http?: string; coalesce?: boolean }, msg: sdkws.MsgData, userIDs: string[]): () => Promise<void> {
   const operationID = 'bench-push';
   if (a.target === 'gateway') {
     const req = Buffer.from(pb.msggateway.OnlineBatchPushOneMsgReq.encode({ msgData: msg, pushToUserIDs: userIDs }));
@@ -172,7 +174,7 @@ function pusher(a: { target: 'gateway' | 'baseline'; hubs?: string[]; http?: str
     };
   }
   const body = broadcastBody(pushFrames(msg, operationID));
-  const url = new URL('/broadcast', a.http);
+  const url = new URL(a.coalesce ? '/broadcast?coalesce=1' : '/broadcast', a.http);
   const post = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       const r = request(url, { method: 'POST', agent, headers: { 'Content-Length': body.length } }, (res) => {

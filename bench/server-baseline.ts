@@ -5,7 +5,11 @@
  * - every binary frame is echoed back as it is (the round-trip baseline);
  * - `POST /broadcast` carries up to four pre-encoded frames (one per (codec, gzip) variant, as the
  *   gateway would encode them); each connection gets its variant's bytes with one `ws.send` per
- *   connection per message (the per-message broadcast baseline).
+ *   connection per message (the per-message broadcast baseline);
+ * - `POST /broadcast?coalesce=1` is the same broadcast allowed the gateway's coalescing: the
+ *   broadcasts that arrive in one loop iteration (the pushes in flight) are sent together, each
+ *   connection's socket corked around its frames so that they leave in one `writev` (the
+ *   coalescing baseline).
  *
  * A connection's variant comes from the same handshake query the gateway reads (`sdkType`,
  * `compression`), so both servers send identical bytes to identical clients.
@@ -52,7 +56,8 @@ function onClose(this: VWebSocket): void {
 }
 
 function onRequest(req: IncomingMessage, res: ServerResponse): void {
-  if (req.method !== 'POST' || req.url !== '/broadcast') {
+  const coalesce = req.url === '/broadcast?coalesce=1';
+  if (req.method !== 'POST' || (req.url !== '/broadcast' && !coalesce)) {
     res.writeHead(404).end();
     return;
   }
@@ -60,6 +65,11 @@ function onRequest(req: IncomingMessage, res: ServerResponse): void {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const frames = splitFrames(Buffer.concat(chunks));
+    if (coalesce) {
+      pending.push({ frames, res });
+      if (pending.length === 1) setImmediate(flushCoalesced);
+      return;
+    }
     let sent = 0;
     for (const ws of conns) {
       const f = frames[ws[VARIANT] ?? 0];
@@ -69,6 +79,28 @@ function onRequest(req: IncomingMessage, res: ServerResponse): void {
     }
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(`{"sent":${sent}}`);
   });
+}
+
+/** Coalesced broadcasts waiting for the end of this loop iteration. */
+let pending: { frames: (Buffer | undefined)[]; res: ServerResponse }[] = [];
+
+function flushCoalesced(): void {
+  const batch = pending;
+  pending = [];
+  const sent = batch.map(() => 0);
+  for (const ws of conns) {
+    const socket = (ws as unknown as { _socket: Duplex })._socket;
+    const v = ws[VARIANT] ?? 0;
+    socket.cork();
+    for (let i = 0; i < batch.length; i++) {
+      const f = batch[i]!.frames[v];
+      if (!f) continue;
+      ws.send(f, { binary: true });
+      sent[i]!++;
+    }
+    socket.uncork();
+  }
+  batch.forEach((b, i) => b.res.writeHead(200, { 'Content-Type': 'application/json' }).end(`{"sent":${sent[i]}}`));
 }
 
 /** Body layout: four (u32 big-endian length, bytes) records, one per variant 0..3; length 0 = none. */

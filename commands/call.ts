@@ -4,6 +4,8 @@ import { CodeError, errCodeName } from '../src/protocol/errors.js';
 import { CallError, callJSON, describeAll, resolveTarget } from '../simulators/tools/rpc-call.js';
 import { createDiscovery, parseDiscoveryFlag } from '../src/discovery/index.js';
 import { fail, failWith } from './support/errors.js';
+import { durationFlag, hostPortFlag } from './support/flags.js';
+import { parseServiceNames, RPC_SERVICE_NAMES } from '../src/config/service-names.js';
 
 export default class Call extends Command {
   static override summary = 'Call any RPC of the hub or the OpenIM services with a JSON request (like grpcurl).';
@@ -15,6 +17,7 @@ prints the reply as JSON. Errors show the OpenIM code, message and detail, and e
     `<%= config.bin %> call msgGateway.KickUserOffline '{"platformID":5,"kickUserIDList":["u1"]}' --addr 127.0.0.1:10140`,
     `<%= config.bin %> call auth.parseToken '{"token":"eyJ..."}' --addr 127.0.0.1:40001`,
     `<%= config.bin %> call msgGateway.GetUsersOnlineStatus '{"userIDs":["u1"]}' --discovery etcd://127.0.0.1:2379 --json`,
+    `<%= config.bin %> call msgGateway.GetUsersOnlineStatus '{"userIDs":["u1"]}' --discovery etcd://127.0.0.1:2379 --service-names v3.8`,
   ];
   static override args = {
     target: Args.string({ description: 'service.Method, e.g. msgGateway.GetUsersOnlineStatus' }),
@@ -22,12 +25,13 @@ prints the reply as JSON. Errors show the OpenIM code, message and detail, and e
   };
   static override flags = {
     list: Flags.boolean({ char: 'l', summary: 'List every service, method and request field.' }),
-    addr: Flags.string({ char: 'a', summary: 'host:port to call (default: the hub at 127.0.0.1:10140 for msgGateway).' }),
+    addr: hostPortFlag({ char: 'a', summary: 'host:port to call (default: the hub at 127.0.0.1:10140 for msgGateway).' }),
     discovery: Flags.string({ summary: "Find the service through discovery: 'etcd://host:port'." }),
+    'service-names': Flags.string({ summary: 'Names to look services up under: v3.8, rpc-service (default) and/or key=name pairs, as serve takes them.' }),
     'op-user': Flags.string({ summary: 'opUserID metadata (the caller; admin-only methods need an admin).', default: 'imAdmin' }),
     'operation-id': Flags.string({ summary: 'operationID metadata (default: generated).' }),
     metadata: Flags.string({ char: 'm', summary: 'Extra metadata key=value, sent as a customHeader key (repeatable).', multiple: true }),
-    timeout: Flags.integer({ summary: 'Call timeout in ms.', default: 10_000 }),
+    timeout: durationFlag({ summary: 'Call timeout, e.g. 5s or 500ms (a bare number is seconds).', default: 10_000, defaultHelp: async () => '10s' }),
     json: Flags.boolean({ summary: 'Compact JSON output (one line), errors as JSON too.' }),
   };
 
@@ -57,6 +61,16 @@ prints the reply as JSON. Errors show the OpenIM code, message and detail, and e
     const discovery = flags.discovery ? createDiscovery(parseDiscoveryFlag(flags.discovery)) : undefined;
     try {
       const target = resolveTarget(args.target);
+      if (flags['service-names'] !== undefined) {
+        let names;
+        try {
+          names = parseServiceNames(flags['service-names'], RPC_SERVICE_NAMES);
+        } catch (e) {
+          throw new CallError((e as Error).message, 'MSGGW_CALL_SERVICE_NAMES');
+        }
+        const key = (Object.keys(RPC_SERVICE_NAMES) as (keyof typeof RPC_SERVICE_NAMES)[]).find((k) => RPC_SERVICE_NAMES[k] === target.discoveryName);
+        if (key) target.discoveryName = names[key];
+      }
       const { address, reply } = await callJSON(target, args.request ?? '{}', { addr: flags.addr, discovery, ctx, timeoutMs: flags.timeout });
       this.log(flags.json ? JSON.stringify(reply) : JSON.stringify(reply, null, 2));
       if (!flags.json) this.logToStderr(`(${target.service}/${target.method} at ${address}, operationID ${ctx.operationID})`);

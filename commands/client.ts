@@ -3,7 +3,8 @@ import { createInterface } from 'node:readline';
 import { runSession } from '../simulators/client/session.js';
 import { parseConvRange, parseRaw, type ClientAction } from '../simulators/client/actions.js';
 import { defaultConfig } from '../src/config/config.js';
-import { parseDuration } from '../simulators/scenarios/units.js';
+import { DEFAULT_SDK, durationOrForeverFlag, platformFlag, wsUrlFlag } from './support/flags.js';
+import { ApiCallError, issuedToken, provisionSuggestion } from '../simulators/provision/index.js';
 import { fail } from './support/errors.js';
 
 export default class Client extends Command {
@@ -21,8 +22,8 @@ With --interactive, lines typed on stdin are sent as text messages to the --send
 It stays connected until Ctrl-C when it only listens or watches (--subscribe), and leaves after
 its requests otherwise (after the input ends with --interactive); --stay sets how long to stay.`;
   static override examples = [
-    '<%= config.bin %> client --user u2                       # listen as u2 (Web, JSON envelopes)',
-    '<%= config.bin %> client --user u1 --platform 1 --send u2 --text "hello" --stay 1s',
+    '<%= config.bin %> client --user u2                       # listen as u2 (Web, gob envelopes)',
+    '<%= config.bin %> client --user u1 --platform ios --send u2 --text "hello" --stay 1s',
     '<%= config.bin %> client --user a --subscribe b          # watch b come and go',
     '<%= config.bin %> client --user u1 --group team --text hi --sdk go --gzip --stay 2s',
     '<%= config.bin %> client --user u1 --seq                 # max seq of every conversation (1001)',
@@ -30,15 +31,18 @@ its requests otherwise (after the input ends with --interactive); --stay sets ho
     '<%= config.bin %> client --user u1 --pull-msg si_u1_u2:3-5 --logout',
     `<%= config.bin %> client --user u1 --raw '{"reqIdentifier":1001,"data":{"userID":"u1"}}' --frames`,
     '<%= config.bin %> client --user u1 --send u2 --interactive  # type lines to chat with u2, /help for more',
+    '<%= config.bin %> client --user u1 --send u2 --api http://127.0.0.1:10002 --secret openIM123  # a server-issued token',
   ];
   static override flags = {
-    url: Flags.string({ summary: 'Gateway WebSocket URL.', default: `ws://127.0.0.1:${defaultConfig().wsPort}/` }),
+    url: wsUrlFlag({ summary: 'Gateway WebSocket URL.', default: `ws://127.0.0.1:${defaultConfig().wsPort}/` }),
     user: Flags.string({ char: 'u', summary: 'User ID to log in as.', required: true }),
-    platform: Flags.integer({ char: 'p', summary: 'Platform ID (1 iOS, 2 Android, 3 Windows, 5 Web, ...).', default: 5 }),
-    sdk: Flags.string({ summary: 'Envelope encoding: go (gob, like the Go SDK) or js (JSON, like the JS SDK).', options: ['go', 'js'], default: 'js' }),
+    platform: platformFlag({ summary: 'Platform: an ID or a name in any case (1 ios, 2 android, 3 windows, 5 web, ...).', default: 5 }),
+    sdk: Flags.string({ summary: 'Envelope encoding: go (gob, like the Go SDK) or js (JSON, like the JS SDK).', options: ['go', 'js'], default: DEFAULT_SDK }),
     gzip: Flags.boolean({ summary: 'Gzip every frame (compression=gzip).' }),
-    token: Flags.string({ summary: 'Token to use (default: minted with --secret).' }),
-    secret: Flags.string({ summary: 'Secret to mint the token with.', default: defaultConfig().secret }),
+    token: Flags.string({ summary: 'Token to use (default: minted with --secret, or issued by --api).' }),
+    secret: Flags.string({ summary: 'Secret to mint the token with (with --api: to ask for an admin token).', default: defaultConfig().secret }),
+    api: Flags.string({ summary: 'Get a server-issued token from this OpenIM REST API (registers the user), as a real OpenIM requires.' }),
+    'admin-token': Flags.string({ summary: 'With --api: an admin token to ask with (default: get one with --secret).' }),
     send: Flags.string({ summary: 'Send one text message to this user (1003); with --interactive, where typed lines go.' }),
     group: Flags.string({ summary: 'Send one text message to this group instead (session type 3).' }),
     text: Flags.string({ summary: 'Text of the message (default "hello from msggw").' }),
@@ -52,7 +56,7 @@ its requests otherwise (after the input ends with --interactive); --stay sets ho
     logout: Flags.boolean({ summary: 'Log out last (2003); the gateway closes the connection.' }),
     interactive: Flags.boolean({ char: 'i', summary: 'Read lines from stdin: text goes to --send/--group, /help lists the /commands.' }),
     frames: Flags.boolean({ summary: 'Show every frame sent (>) and received (<), envelope and Data decoded.' }),
-    stay: Flags.string({ summary: "How long to stay connected after the requests: e.g. 5s, 500ms, 'forever'." }),
+    stay: durationOrForeverFlag({ summary: "How long to stay connected after the requests: e.g. 5s, 500ms (a bare number is seconds), 'forever'." }),
     json: Flags.boolean({ summary: 'Print one JSON object per line.' }),
   };
 
@@ -76,12 +80,14 @@ its requests otherwise (after the input ends with --interactive); --stay sets ho
       fail(this, 'MSGGW_CLIENT_ARGS', (e as Error).message);
     }
     // Listening or watching stays until Ctrl-C; requests alone leave once answered.
-    let stayMs = flags.interactive || actions.some((a) => a.kind !== 'subscribe') ? 0 : Infinity;
-    if (flags.stay !== undefined) {
+    const stayMs = flags.stay ?? (flags.interactive || actions.some((a) => a.kind !== 'subscribe') ? 0 : Infinity);
+    let token = flags.token;
+    if (flags.api && !token) {
       try {
-        stayMs = flags.stay === 'forever' ? Infinity : parseDuration(flags.stay, '--stay');
+        token = (await issuedToken({ api: flags.api, secret: flags.secret, ...(flags['admin-token'] ? { adminToken: flags['admin-token'] } : {}), userID: flags.user, platformID: flags.platform })).token;
       } catch (e) {
-        fail(this, 'MSGGW_BAD_DURATION', (e as Error).message);
+        if (!(e instanceof ApiCallError)) throw e;
+        fail(this, 'MSGGW_API_CALL', `asking ${flags.api} for a token failed: ${e.message}`, [provisionSuggestion(e, flags.api)]);
       }
     }
     const rl = flags.interactive ? createInterface({ input: process.stdin, terminal: false }) : undefined;
@@ -97,7 +103,7 @@ its requests otherwise (after the input ends with --interactive); --stay sets ho
       platformID: flags.platform,
       sdkType: flags.sdk as 'go' | 'js',
       gzip: flags.gzip,
-      ...(flags.token ? { token: flags.token } : {}),
+      ...(token ? { token } : {}),
       secret: flags.secret,
       peer: flags.group ? { groupID: flags.group } : flags.send ? { recvID: flags.send } : {},
       actions,

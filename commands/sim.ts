@@ -4,6 +4,9 @@ import { startSimTarget } from '../harness/sim-target.js';
 import { describePolicies } from '../src/gateway/multi-login.js';
 import { serveFlags } from './support/serve-flags.js';
 import { fail, failWith } from './support/errors.js';
+import { DEFAULT_SDK, durationFlag, wsUrlFlag } from './support/flags.js';
+import { provisionSuggestion } from '../simulators/provision/index.js';
+import { ProvisionError } from '../simulators/provision/run.js';
 import {
   formatSummary,
   renderHtml,
@@ -14,6 +17,7 @@ import {
   SimUsageError,
   TargetStartError,
   type SimFlagValues,
+  type Target,
 } from '../simulators/scenarios/index.js';
 
 // Every gateway flag except --no-gateway: the in-process gateway is the point of the default target.
@@ -27,15 +31,20 @@ file (run FILE) against an in-process gateway started on free ports (the default
 (--url). Measures handshakes, request round trips, end-to-end delivery latency and throughput, and
 checks integrity: every message reaches every online recipient connection exactly once, in seq order,
 with no gap after a reconnect's catch-up. Prints a live progress line on stderr and a summary at the
-end; --json/--html write reports; --threshold checks make the exit code 1 when they fail.`;
+end. Built-in checks per scenario (no loss, duplicates, disorder or gaps; the kicks the policy calls
+for; converged presence; finished flows; some traffic) fail the run unless --no-default-checks;
+--threshold adds checks. --json prints the report on stdout, --out/--html write it to files.
+Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-C or SIGTERM).`;
   static override examples = [
     '<%= config.bin %> sim chat --users 200 --rate 500 --duration 20s',
-    "<%= config.bin %> sim chat --users 10 --rate 50 --duration 2s --json out.json --threshold 'lost==0' --threshold 'delivery.p99<50ms'",
+    "<%= config.bin %> sim chat --users 10 --rate 50 --duration 2s --out out.json --threshold 'delivery.p99<500ms'",
+    '<%= config.bin %> sim chat --users 4 --rate 20 --duration 5 --json > report.json     # a bare duration is seconds',
     '<%= config.bin %> sim connect --users 10000 --ramp 2000 --hold 10s --url ws://127.0.0.1:10001/',
     '<%= config.bin %> sim group --members 200 --senders 5 --rate 20 --duration 10s --html group.html',
-    '<%= config.bin %> sim presence --subscribers 20 --watched 50 --churn 10 --merge-interval 100',
+    '<%= config.bin %> sim presence --subscribers 20 --watched 50 --churn 10 --merge-interval 100ms',
     '<%= config.bin %> sim multilogin --users 5 --policy 4',
-    "<%= config.bin %> sim reconnect --users 40 --rate 100 --drops 20 --threshold 'gaps==0' --threshold 'lost==0'",
+    "<%= config.bin %> sim chat --url ws://openim:10001/ --api http://openim:10002 --secret openIM123 --prefix load1_ --threshold 'delivery.p99<1s'",
+    "<%= config.bin %> sim reconnect --users 40 --rate 100 --drops 20 --threshold 'reconnects>=20'",
     '<%= config.bin %> sim run fixtures/scenarios/chat-mix.yaml --html report.html',
   ];
   static override args = {
@@ -43,38 +52,46 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
     file: Args.string({ description: 'scenario file (YAML or JSON) for "run"' }),
   };
   static override flags = {
-    users: Flags.integer({ char: 'u', summary: 'Users (connect 100, chat/reconnect 20, multilogin 5; group: same as --members).', helpGroup: 'SIZE' }),
+    users: Flags.integer({ summary: 'Users (connect 100, chat/reconnect 20, multilogin 5; group: same as --members).', helpGroup: 'SIZE' }),
     members: Flags.integer({ summary: 'group: group members, all online (default 50).', helpGroup: 'SIZE' }),
     senders: Flags.integer({ summary: 'group: members that send (default 5).', helpGroup: 'SIZE' }),
     subscribers: Flags.integer({ summary: 'presence: subscriber connections (default 5).', helpGroup: 'SIZE' }),
     watched: Flags.integer({ summary: 'presence: watched users that churn (default 10).', helpGroup: 'SIZE' }),
     rate: Flags.string({ summary: 'chat/group/reconnect: messages per second over all senders (50, 20, 50).', helpGroup: 'PACE' }),
-    duration: Flags.string({ char: 'd', summary: 'Load window: sending/churn time (default 10s); connect: caps ramp + hold; run: caps the phases.', helpGroup: 'PACE' }),
-    hold: Flags.string({ summary: 'connect: hold every connection this long once open (default 5s).', helpGroup: 'PACE' }),
+    duration: durationFlag({ summary: 'Load window: sending/churn time (default 10s); connect: caps ramp + hold; run: caps the phases.', helpGroup: 'PACE' }),
+    hold: durationFlag({ summary: 'connect: hold every connection this long once open (default 5s).', helpGroup: 'PACE' }),
     ramp: Flags.string({ summary: 'New connections per second when opening (default: as fast as --concurrency allows).', helpGroup: 'PACE' }),
     concurrency: Flags.integer({ summary: 'Handshakes in flight at once.', default: 256, helpGroup: 'PACE' }),
     churn: Flags.string({ summary: 'presence: on/offline flips per second (default 5).', helpGroup: 'PACE' }),
-    settle: Flags.string({ summary: 'presence: time subscribers get to converge after the churn (default 5s).', helpGroup: 'PACE' }),
+    settle: durationFlag({ summary: 'presence: time subscribers get to converge after the churn (default 5s).', helpGroup: 'PACE' }),
     drops: Flags.integer({ summary: 'reconnect: abrupt drops over the window (default: --users).', helpGroup: 'PACE' }),
-    backoff: Flags.string({ summary: 'reconnect: first reconnect delay, doubling per failed attempt (default 100ms).', helpGroup: 'PACE' }),
+    backoff: durationFlag({ summary: 'reconnect: first reconnect delay, doubling per failed attempt (default 100ms).', helpGroup: 'PACE' }),
     policy: Flags.integer({ summary: `multilogin: the target's multi-login policy to assert, ${describePolicies()}; default 1. In-process it also configures the gateway.`, helpGroup: 'SIZE' }),
     join: Flags.string({ summary: 'group: how members join: auto (in-process: defined by the sim; external: first-send), first-send, none (serve --group).', default: 'auto', helpGroup: 'SIZE' }),
-    platforms: Flags.string({ summary: 'Platform mix, names or IDs with weights (default android:40,ios:30,web:20,windows:10).', helpGroup: 'CLIENTS' }),
-    sdk: Flags.string({ summary: 'Client flavour: go (gob + gzip), js (JSON), mix, or weights go:3,js:1.', default: 'go', helpGroup: 'CLIENTS' }),
+    platforms: Flags.string({ summary: 'Platform mix, names (any case) or IDs with weights (default android:40,ios:30,web:20,windows:10).', helpGroup: 'CLIENTS' }),
+    sdk: Flags.string({ summary: 'Client flavour: go (gob + gzip), js (JSON), mix, or weights go:3,js:1.', default: DEFAULT_SDK, helpGroup: 'CLIENTS' }),
     prefix: Flags.string({ summary: 'Prefix of user and group IDs (default sim<random>_): users are <prefix>1..N.', helpGroup: 'CLIENTS' }),
     seed: Flags.integer({ summary: 'Random seed (choices of senders, flows, churn) for a repeatable run.', helpGroup: 'CLIENTS' }),
-    url: Flags.string({ summary: 'External gateway WebSocket URL (ws://host:port/); default: start one in-process on free ports.', helpGroup: 'TARGET' }),
+    url: wsUrlFlag({ summary: 'External gateway WebSocket URL (ws://host:port/); default: start one in-process on free ports.', helpGroup: 'TARGET' }),
     tokens: Flags.string({ summary: 'Tokens file instead of minting with --secret: JSON {"user:platform":"token"} or lines "user platform token".', helpGroup: 'TARGET' }),
+    api: Flags.string({
+      summary: "Provision a real OpenIM through its REST API before the load (admin token from --secret or --admin-token, users registered, server-issued tokens, groups created); needs --url.",
+      helpGroup: 'TARGET',
+    }),
+    'admin-user': Flags.string({ summary: 'With --api: the admin user --secret asks a token for (share.yml imAdminUserID).', default: 'imAdmin', helpGroup: 'TARGET' }),
     'gateway-metrics': Flags.string({ summary: "External gateway's Prometheus URL (http://host:port/metrics), sampled for its RSS.", helpGroup: 'TARGET' }),
-    json: Flags.string({ summary: 'Write the JSON report (schemaVersion 1) to FILE.', helpGroup: 'REPORT' }),
-    html: Flags.string({ summary: 'Write a self-contained HTML report with charts to FILE.', helpGroup: 'REPORT' }),
-    threshold: Flags.string({ char: 't', summary: "Check, e.g. 'delivery.p99<50ms' or 'lost==0' (repeatable); a failed check exits 1.", multiple: true, multipleNonGreedy: true, helpGroup: 'REPORT' }),
+    json: Flags.boolean({ summary: 'Print the JSON report (schemaVersion 1) on stdout instead of the summary (progress stays on stderr).', helpGroup: 'REPORT' }),
+    out: Flags.string({ char: 'o', summary: 'Write the JSON report (schemaVersion 1) to FILE.', helpValue: '<file>', helpGroup: 'REPORT' }),
+    html: Flags.string({ summary: 'Write a self-contained HTML report with charts to FILE.', helpValue: '<file>', helpGroup: 'REPORT' }),
+    threshold: Flags.string({ char: 't', summary: "Check, e.g. 'delivery.p99<500ms' or 'lost<=5' (repeatable; replaces the default check on its metric); a failed check exits 1.", multiple: true, multipleNonGreedy: true, helpGroup: 'REPORT' }),
     quiet: Flags.boolean({ char: 'q', summary: 'No progress output on stderr.', helpGroup: 'REPORT' }),
-    drain: Flags.string({ summary: 'After the load, wait for outstanding deliveries, reconnects and catch-ups; give up after this long without progress (and at 12x in all).', default: '5s', helpGroup: 'PACE' }),
-    'setup-timeout': Flags.string({ summary: 'Bound of the set-up (connecting, joining) before the load.', default: '60s', helpGroup: 'PACE' }),
-    'request-timeout': Flags.string({ summary: 'Per-request timeout.', default: '10s', helpGroup: 'PACE' }),
-    'loss-grace': Flags.string({ summary: 'A delivery is not owed to a connection that ended within this long after the send.', default: '1s', helpGroup: 'PACE' }),
+    'default-checks': Flags.boolean({ summary: "The scenario's built-in checks (lost==0, kicks.missing==0, ...; see README). --no-default-checks drops them.", default: true, allowNo: true, helpGroup: 'REPORT' }),
+    drain: durationFlag({ summary: 'After the load, wait for outstanding deliveries, reconnects and catch-ups; give up after this long without progress (and at 12x in all).', default: 5000, defaultHelp: async () => '5s', helpGroup: 'PACE' }),
+    'setup-timeout': durationFlag({ summary: 'Bound of the set-up (connecting, joining) before the load.', default: 60_000, defaultHelp: async () => '60s', helpGroup: 'PACE' }),
+    'request-timeout': durationFlag({ summary: 'Per-request timeout.', default: 10_000, defaultHelp: async () => '10s', helpGroup: 'PACE' }),
+    'loss-grace': durationFlag({ summary: 'A delivery is not owed to a connection that ended within this long after the send.', default: 1000, defaultHelp: async () => '1s', helpGroup: 'PACE' }),
     ...gatewayFlags,
+    'admin-token': Flags.string({ summary: "With --api: an OpenIM admin token to provision with instead of --secret. In-process: the admin stream's token.", helpGroup: 'TARGET' }),
   };
 
   async run(): Promise<void> {
@@ -100,11 +117,24 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
     process.once('SIGTERM', onSignal);
     let result;
     try {
-      result = await runSim({ ...options, inProcess: startSimTarget, signal: stop.signal, progress: flags.quiet ? undefined : { isTTY: process.stderr.isTTY === true, write: (s) => process.stderr.write(s) } });
+      result = await runSim({
+        ...options,
+        inProcess: startSimTarget,
+        defaultChecks: flags['default-checks'],
+        signal: stop.signal,
+        progress: flags.quiet ? undefined : { isTTY: process.stderr.isTTY === true, write: (s) => process.stderr.write(s) },
+        onTarget: (t) => {
+          if (!flags.quiet && t.kind === 'in-process') this.logToStderr(inProcessBanner(t));
+        },
+      });
     } catch (e) {
       if (e instanceof TargetStartError) {
-        const suggestions = /EADDRINUSE/.test(e.message) ? ['a port is taken: leave --port/--hub-port/--metrics-port unset for free ports'] : [];
+        const suggestions = /EADDRINUSE/.test(e.message) ? ['a port is taken: leave --port/--hub-port/--metrics-port/--admin-port unset for free ports'] : [];
         fail(this, 'MSGGW_START_FAILED', `could not start the in-process gateway: ${e.message}`, suggestions);
+      }
+      if (e instanceof ProvisionError) {
+        // Nothing was loaded: say which call failed and what the server answered.
+        fail(this, 'MSGGW_SIM_PROVISION', `${e.message}; no load was run`, e.call ? [provisionSuggestion(e.call, flags.api ?? '')] : []);
       }
       throw e;
     } finally {
@@ -112,12 +142,40 @@ end; --json/--html write reports; --threshold checks make the exit code 1 when t
       process.off('SIGTERM', onSignal);
     }
     const { report, failed } = result;
-    if (flags.json) writeFileSync(flags.json, `${JSON.stringify(report, null, 2)}\n`);
-    if (flags.html) writeFileSync(flags.html, renderHtml(report));
-    this.log(formatSummary(report));
-    if (report.run.error) fail(this, 'MSGGW_SIM_SCENARIO_ERROR', `scenario ${report.scenario} stopped: ${report.run.error}`);
-    if (failed.length > 0) {
-      fail(this, 'MSGGW_SIM_THRESHOLDS', `${failed.length} threshold${failed.length > 1 ? 's' : ''} failed:\n${failed.map((t) => `  ${t.expr}: ${t.reason}`).join('\n')}`);
+    // stdout carries either the summary or (--json) the report; file notes go to stderr.
+    if (flags.json) this.log(JSON.stringify(report, null, 2));
+    else this.log(formatSummary(report));
+    if (flags.out) {
+      writeFileSync(flags.out, `${JSON.stringify(report, null, 2)}\n`);
+      this.logToStderr(`wrote ${flags.out}`);
+    }
+    if (flags.html) {
+      writeFileSync(flags.html, renderHtml(report));
+      this.logToStderr(`wrote ${flags.html}`);
+    }
+    // The summary already shows every check and the error; stderr gets one line that says why the exit code.
+    const where = flags.json ? '' : ' (see the summary)';
+    switch (report.verdict) {
+      case 'PASS':
+        return;
+      case 'INCOMPLETE':
+        fail(this, 'MSGGW_SIM_INCOMPLETE', `the run was interrupted: INCOMPLETE${where}`);
+        break;
+      case 'ERROR':
+        fail(this, 'MSGGW_SIM_SCENARIO_ERROR', `scenario ${report.scenario} stopped: ${flags.json ? report.run.error : 'ERROR (see the summary)'}`);
+        break;
+      case 'FAIL': {
+        const names = failed.map((t) => (flags.json ? `${t.expr}: ${t.reason}` : t.expr)).join(', ');
+        const defaults = failed.some((t) => t.source === 'default');
+        fail(this, 'MSGGW_SIM_CHECKS', `FAIL: ${failed.length} check${failed.length > 1 ? 's' : ''} failed: ${names}`, defaults ? ['default checks are built into each scenario: relax one with --threshold on its metric, or drop them with --no-default-checks'] : []);
+      }
     }
   }
+}
+
+/** The stderr line when the sim starts its own node: where it listens, and the admin stream's token for `msggw tui --attach`. */
+function inProcessBanner(t: Target): string {
+  const a = t.admin;
+  const admin = a ? `  admin ws://${a.address}/ token ${a.token}  (watch: msggw tui --attach ${a.address} --admin-token ${a.token})` : '';
+  return `in-process gateway ${t.url}  hub ${t.hub ?? '-'}${admin}`;
 }

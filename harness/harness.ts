@@ -11,6 +11,7 @@ import { GatewayNode, type NodeAddresses, type NodeView } from '../src/node.js';
 import type { NodeAdmin } from '../src/admin/node-admin.js';
 import { PROCESS_MOCK_KEY } from '../src/redis/connect.js';
 import { SimulatorStack, type StackAddresses } from '../simulators/services/stack.js';
+import { probeBackends } from '../src/startup/backends.js';
 
 /** Everything a harness started listens on. Absent entries were not started. */
 export type HarnessAddresses = NodeAddresses & Partial<StackAddresses>;
@@ -77,6 +78,8 @@ export class Harness {
 
   /** Starts the services first (the node resolves them), then the node. */
   async start(): Promise<Readonly<HarnessAddresses>> {
+    // A dead etcd or Redis is reported once, naming where its address came from, before anything registers.
+    await probeBackends(this.cfg, this.discovery);
     if (this.stack) Object.assign(this.addrs, await this.stack.start());
     if (this.node) Object.assign(this.addrs, await this.node.start());
     return this.addrs;

@@ -15,6 +15,8 @@ export const startSimTarget: InProcessStarter = async (spec) => {
     // Same process: the sim's own RSS already covers the node.
     metricsUrl: undefined,
     policy: spec.config.multiLogin.policy,
+    hub: h.addresses.hub,
+    ...(h.addresses.admin && h.admin?.server ? { admin: { address: h.addresses.admin, token: h.admin.token } } : {}),
     defineGroup: async (groupID, members) => {
       if (!store) return false;
       await store.setGroup(groupID, members);

@@ -11,13 +11,17 @@ import { GatewayMetrics } from './metrics/metrics.js';
 import { OnlineCache } from './presence/online-cache.js';
 import { StatusReporter } from './presence/status-reporter.js';
 import { Webhooks } from './presence/webhooks.js';
+import { NodePresence } from './presence/node-presence.js';
 import { Subscriptions } from './gateway/subscriptions.js';
 import { internalContext } from './rpc/context.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import { startNodeAdmin, type NodeAdmin } from './admin/node-admin.js';
 import { PushDelivery } from './hub/push.js';
 import { platformName } from './protocol/platforms.js';
-import { connectRedis, PROCESS_MOCK_KEY } from './redis/connect.js';
+import { connectRedis, PROCESS_MOCK_KEY, type RedisClient } from './redis/connect.js';
+import { redisSettingsOf } from './startup/backends.js';
+import { EtcdDiscovery } from './discovery/etcd.js';
+import { PROMETHEUS_TTL_SECONDS, prometheusDiscoveryKey, prometheusTarget } from './discovery/prometheus.js';
 import { ServicePool } from './rpc/pool.js';
 import { implement, listenGrpc, stopGrpc, type RpcObserver } from './rpc/server.js';
 import {
@@ -57,6 +61,10 @@ interface Parts {
   onlineCache: OnlineCache;
   subscriptions: Subscriptions;
   webhooks: Webhooks | undefined;
+  /** The node's user set and heartbeat in Redis (undefined when cfg.presence.nodeTtlMs is 0). */
+  ledger: NodePresence | undefined;
+  /** The ledger's Redis connection. */
+  ledgerRedis: RedisClient | undefined;
 }
 
 /**
@@ -74,6 +82,7 @@ export class GatewayNode {
   private readonly rpcObservers: RpcObserver[] = [];
   private closing: Promise<void> | undefined;
   private unregisterHub: (() => Promise<void>) | undefined;
+  private unregisterPrometheus: (() => Promise<void>) | undefined;
   /** Prometheus series of this node (its own registry). */
   private readonly metrics = new GatewayMetrics();
   private metricsServer: MetricsServer | undefined;
@@ -157,7 +166,7 @@ export class GatewayNode {
   };
 
   private pool<M extends Methods<M>>(svc: GrpcService<M>, name: string, addr: string | undefined): ServicePool<M> {
-    const p = new ServicePool(svc, name, addr ? { addrs: [addr] } : { discovery: this.discovery }, this.observer);
+    const p = new ServicePool(svc, name, addr ? { addrs: [addr] } : { discovery: this.discovery }, this.observer, { inProcess: this.cfg.inProcessRpc });
     this.pools.push(p);
     return p;
   }
@@ -176,15 +185,25 @@ export class GatewayNode {
       const told = subs.notify(userID, platformIDs);
       if (gatewayRef?.events.active) gatewayRef.events.emit({ type: 'presence', at: Date.now(), userID, platformIDs, subscribers: told });
     };
+    // Set once the hub address (the node's identity) is known; see NodePresence.
+    let ledger: NodePresence | undefined;
+    let reporterRef: StatusReporter | undefined;
     const cache = new OnlineCache({
-      createSubscriber: () => connectRedis(cfg.redisUrl, { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (online_change): ${e.message}`) }),
+      createSubscriber: () => connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (online_change): ${e.message}`) }),
       load: async (userIDs) => {
         const r = await (await user.pick()).getUserStatus({ userIDs }, internalContext());
         return new Map(r.statusList.map((st) => [st.userID, st.platformIDs]));
       },
-      onChange: (userID, platformIDs) => tell(userID, platformIDs),
-      // Changes published while Redis was away are lost: tell every watcher the state as it is now.
+      onChange: (userID, platformIDs) => {
+        ledger?.onOnlineChange(userID, platformIDs);
+        tell(userID, platformIDs);
+      },
+      // Redis came back, possibly without its data (a restart from an old snapshot or empty):
+      // re-report every local user now rather than at the next renewal, and, since the changes
+      // published while Redis was away are lost, tell every 2005 watcher the state as it is now.
       onResync: () => {
+        reporterRef?.renew();
+        void ledger?.heartbeat().catch(() => undefined);
         subs.retell(cache, tell).catch((e: unknown) => this.opts.log?.(`presence resync: ${e instanceof Error ? e.message : String(e)}`));
       },
       slots: cfg.onlineCache.slots,
@@ -199,7 +218,7 @@ export class GatewayNode {
       port: cfg.wsPort,
       maxConnNum: cfg.websocketMaxConnNum,
       handshakeTimeoutMs: cfg.websocketTimeout * 1000,
-      maxFrameBytes: cfg.maxFrameBytes,
+      maxFrameBytes: cfg.websocketMaxMsgLen,
       maxInflatedBytes: 1024 * 1024,
       writeQueueFrames: cfg.writeQueueFrames,
       writeQueueBytes: cfg.writeQueueBytes,
@@ -236,12 +255,17 @@ export class GatewayNode {
       mergeIntervalMs: cfg.presence.mergeIntervalMs,
       renewIntervalMs: cfg.presence.renewIntervalMs,
     });
-    gateway.registry.onChange = (change) => reporter.report(change);
+    reporterRef = reporter;
+    gateway.registry.onChange = (change) => {
+      reporter.report(change);
+      ledger?.track(change.userID);
+    };
     reporter.start();
     const webhooks = this.wireWebhooks(gateway);
     const delivery = new PushDelivery(gateway.registry, 16_384, (code) => this.metrics.countPushResult(code), gateway.events);
     // Every part exists before the first await that can fail, so close() can stop them all.
-    this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks };
+    const ledgerRedis = cfg.presence.nodeTtlMs > 0 ? connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (presence ledger): ${e.message}`) }) : undefined;
+    this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks, ledger: undefined, ledgerRedis };
     const wsPort = await gateway.start();
     this.addrs.ws = `ws://${cfg.listenIP}:${wsPort}/`;
 
@@ -256,10 +280,30 @@ export class GatewayNode {
     );
     this.grpcServers.push(server);
     this.addrs.hub = `${this.registerIP}:${port}`;
+    if (ledgerRedis) {
+      ledger = new NodePresence({
+        redis: ledgerRedis,
+        nodeID: this.addrs.hub,
+        ttlMs: cfg.presence.nodeTtlMs,
+        localUsers: function* () {
+          for (const id of gateway.registry.userIDs()) yield { userID: id, platformIDs: gateway.registry.platforms(id) };
+        },
+        localPlatforms: (userID) => gateway.registry.platforms(userID),
+        report: (change) => reporter.report(change),
+        log: this.opts.log,
+      });
+      this.parts.ledger = ledger;
+      await ledger.start();
+    }
     this.unregisterHub = await this.discovery.register(cfg.serviceNames.messageGateway, this.addrs.hub);
     if (cfg.metricsEnable) {
       this.metricsServer = await startMetricsServer(this.metrics.registry, { host: cfg.listenIP, port: cfg.metricsPort });
       this.addrs.metrics = `${cfg.listenIP}:${this.metricsServer.port}`;
+      if (cfg.autoSetPorts && this.discovery instanceof EtcdDiscovery) {
+        // As upstream's startrpc: an auto-assigned metrics port is only findable through etcd.
+        const key = prometheusDiscoveryKey(this.discovery.rootDirectory, cfg.serviceNames.messageGateway, cfg.instanceIndex);
+        this.unregisterPrometheus = await this.discovery.putWithLease(key, prometheusTarget(this.registerIP, this.metricsServer.port), PROMETHEUS_TTL_SECONDS);
+      }
     }
   }
 
@@ -310,12 +354,16 @@ export class GatewayNode {
     // Leave discovery as a gateway first so no new pushes arrive; the services it reports to
     // (user, for the final offline batch) stay registered until the gateway is done.
     await this.unregisterHub?.().catch(() => undefined);
+    await this.unregisterPrometheus?.().catch(() => undefined);
     await this.adminStream?.close();
     await this.metricsServer?.close();
     const p = this.parts;
     await p?.gateway.close();
     // Every connection just went offline: report it before the user service goes away.
     await p?.reporter.close({ reportOffline: true });
+    // Reported offline above: nobody needs to sweep this node's set.
+    await p?.ledger?.close({ graceful: true });
+    p?.ledgerRedis?.disconnect();
     await p?.onlineCache.close();
     await p?.webhooks?.close({ drainMs: 1000 });
     await Promise.all(this.grpcServers.map((s) => stopGrpc(s)));

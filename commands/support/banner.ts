@@ -1,8 +1,10 @@
 import { buildHandshakeURL, type HandshakeParams } from '../../simulators/client/handshake-url.js';
 import { mintToken } from '../../simulators/services/jwt.js';
 import { Platform } from '../../src/protocol/platforms.js';
-import type { MsggwConfig } from '../../src/config/config.js';
+import { defaultConfig, type MsggwConfig } from '../../src/config/config.js';
 import type { NodeAddresses } from '../../src/node-view.js';
+import { describeRedis } from '../../src/redis/connect.js';
+import { redisSettingsOf } from '../../src/startup/backends.js';
 
 /** The Web client the banner suggests (JSON envelopes, no gzip: easy to read in wscat). */
 const TRY_CLIENT: Omit<HandshakeParams, 'token'> = {
@@ -32,19 +34,32 @@ export function startBanner(cfg: MsggwConfig, a: NodeAddresses & { auth?: string
   row('msg', a.msg, '(simulator)');
   row('push', a.push, '(simulator)');
   row('rest api', a.api ? `http://${a.api}` : undefined, `(openim-api simulator${cfg.api.strictTokens ? ', strict tokens' : ''}: SDK apps use it as apiAddr)`);
-  lines.push(`  redis      ${cfg.redisUrl ?? 'embedded (in-memory)'}   discovery ${cfg.discovery.kind}${cfg.discovery.kind === 'etcd' ? ` ${cfg.discovery.etcdAddrs.join(',')}` : ''}`);
+  const redis = redisSettingsOf(cfg);
+  lines.push(`  redis      ${redis ? describeRedis(redis) : 'embedded (in-memory)'}   discovery ${cfg.discovery.kind}${cfg.discovery.kind === 'etcd' ? ` ${cfg.discovery.etcdAddrs.join(',')}` : ''}`);
+  if (cfg.discovery.kind === 'etcd') {
+    const n = cfg.serviceNames;
+    lines.push(`  services   auth=${n.auth} user=${n.user} msg=${n.msg} push=${n.push} gateway=${n.messageGateway}`);
+    if (!cfg.simulators) lines.push('             (no simulators: the real OpenIM services must be registered under these names)');
+  }
   if (a.ws) {
     const token = mintToken(cfg.secret, TRY_CLIENT.userID, TRY_CLIENT.platformID, 1);
+    // Every hint that mints a token needs the secret unless it is the default.
+    const secret = cfg.secret !== defaultConfig().secret ? ` --secret ${shellQuote(cfg.secret)}` : '';
     lines.push('', 'Try it (a Web client, JSON envelopes):');
-    lines.push(`  TOKEN=$(npx msggw token --user u1 --platform 5${cfg.secret !== 'openIM123' ? ` --secret ${cfg.secret}` : ''})`);
+    lines.push(`  TOKEN=$(npx msggw token --user u1 --platform 5${secret})`);
     const ws = a.ws;
-    const url = (t: string) => buildHandshakeURL(ws, { ...TRY_CLIENT, token: t });
+    const url = (tok: string) => buildHandshakeURL(ws, { ...TRY_CLIENT, token: tok });
     // The placeholder is shell text, not part of the value: keep its `$` unescaped.
     lines.push(`  URL="${url(TOKEN_VAR).replace(encodeURIComponent(TOKEN_VAR), TOKEN_VAR)}"`);
     lines.push(`  e.g. ${url(token)}`);
-    lines.push('  or drive it with simulated clients:  npx msggw sim chat --url ' + a.ws);
+    lines.push(`  or drive it with simulated clients:  npx msggw sim chat --url ${a.ws}${secret}`);
     if (a.api) lines.push(`  an OpenIM SDK app: login({ apiAddr: 'http://${a.api}', wsAddr: '${a.ws}', ... })`);
   }
   lines.push('', 'Ctrl-C stops everything.');
   return lines.join('\n');
+}
+
+/** `s` as one shell word (single-quoted unless it is plainly safe). */
+export function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -80,7 +80,7 @@ export class Provisioner {
     const out = new Map<string, string>();
     let next = 0;
     let done = 0;
-    const step = Math.max(1, Math.ceil(pairs.length / 10));
+    const step = Math.max(1, Math.ceil(pairs.length / 4));
     const worker = async () => {
       for (;;) {
         const i = next++;

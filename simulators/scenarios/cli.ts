@@ -4,7 +4,7 @@
  */
 import { configFromFlags, type ServeFlagValues } from '../../src/config/from-flags.js';
 import { describePolicies, knownPolicies } from '../../src/gateway/multi-login.js';
-import { isValidPlatform, platformIdByName } from '../../src/protocol/platforms.js';
+import { platformIdOf } from '../../src/protocol/platforms.js';
 import {
   chatScenario,
   connectScenario,
@@ -23,16 +23,17 @@ import type { Scenario } from './scenario.js';
 import type { TargetSpec } from './target.js';
 import { parseThreshold, ThresholdError } from './thresholds.js';
 import { fileTokens, secretTokens, TokenFileError } from './tokens.js';
-import { parseDuration, parseMix, type Weighted } from './units.js';
+import { parseMix, type Weighted } from './units.js';
 
 /** The `msggw sim` flags this module reads (serve flags included, for the in-process gateway). */
-export interface SimFlagValues extends Omit<ServeFlagValues, 'gateway'> {
+export interface SimFlagValues extends Omit<ServeFlagValues, 'gateway' | 'api' | 'api-port'> {
   users?: number;
   members?: number;
   senders?: number;
   rate?: number;
-  duration?: string;
-  hold?: string;
+  /** Durations are milliseconds (parsed by the flags). */
+  duration?: number;
+  hold?: number;
   ramp?: number;
   concurrency: number;
   platforms?: string;
@@ -40,21 +41,26 @@ export interface SimFlagValues extends Omit<ServeFlagValues, 'gateway'> {
   subscribers?: number;
   watched?: number;
   churn?: number;
-  settle?: string;
+  settle?: number;
   policy?: number;
   drops?: number;
-  backoff?: string;
+  backoff?: number;
   join: string;
   url?: string;
   tokens?: string;
+  /** OpenIM REST API to provision the run on (users, tokens, groups). */
+  api?: string;
+  /** With --api: an admin token instead of asking for one with --secret (in-process: the admin stream's token). */
+  'admin-token'?: string;
+  'admin-user'?: string;
   'gateway-metrics'?: string;
   prefix?: string;
   seed?: number;
   threshold?: string[];
-  drain: string;
-  'setup-timeout': string;
-  'request-timeout': string;
-  'loss-grace': string;
+  drain: number;
+  'setup-timeout': number;
+  'request-timeout': number;
+  'loss-grace': number;
 }
 
 /** A usage problem: exit code 2, with a suggestion. */
@@ -74,20 +80,12 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
     throw new SimUsageError(`unknown scenario "${scenarioName}"`, 'MSGGW_SIM_SCENARIO', `one of: ${SCENARIO_NAMES.join(', ')} (run takes a file: msggw sim run fixtures/scenarios/chat-mix.yaml)`);
   }
   const name = scenarioName as ScenarioName;
-  const dur = (v: string | undefined, flag: string): number | undefined => {
-    if (v === undefined) return undefined;
-    try {
-      return parseDuration(v, `--${flag}`);
-    } catch (e) {
-      throw new SimUsageError((e as Error).message, 'MSGGW_SIM_FLAG', `e.g. --${flag} 10s`);
-    }
-  };
   const positive = (v: number | undefined, flag: string, min = 1): number | undefined => {
     if (v !== undefined && !(v >= min)) throw new SimUsageError(`--${flag} must be at least ${min}, got ${v}`, 'MSGGW_SIM_FLAG');
     return v;
   };
-  const durationMs = dur(f.duration, 'duration');
-  const setupTimeoutMs = dur(f['setup-timeout'], 'setup-timeout')!;
+  const durationMs = f.duration;
+  const setupTimeoutMs = f['setup-timeout'];
 
   let scenario: Scenario;
   let loadMs: number;
@@ -95,7 +93,7 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
     case 'connect': {
       const users = positive(f.users, 'users') ?? 100;
       const ramp = f.ramp ?? 0;
-      const holdMs = dur(f.hold, 'hold') ?? 5000;
+      const holdMs = f.hold ?? 5000;
       scenario = connectScenario({ users, rampPerSec: ramp, holdMs, durationMs });
       loadMs = durationMs ?? holdMs + (ramp > 0 ? (users * 1000) / ramp : 0) + setupTimeoutMs;
       break;
@@ -108,7 +106,7 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
       scenario =
         name === 'chat'
           ? chatScenario({ users, rate, durationMs: loadMs })
-          : reconnectScenario({ users, rate, durationMs: loadMs, drops: f.drops ?? users, backoffMs: dur(f.backoff, 'backoff') ?? 100 });
+          : reconnectScenario({ users, rate, durationMs: loadMs, drops: f.drops ?? users, backoffMs: f.backoff ?? 100 });
       break;
     }
     case 'group': {
@@ -126,7 +124,7 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
         watched: positive(f.watched, 'watched') ?? 10,
         churn: positive(f.churn, 'churn', 0.001) ?? 5,
         durationMs: loadMs,
-        settleMs: dur(f.settle, 'settle') ?? 5000,
+        settleMs: f.settle ?? 5000,
       });
       break;
     }
@@ -150,7 +148,6 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
 
   let target: TargetSpec;
   if (f.url !== undefined) {
-    if (!/^wss?:\/\//.test(f.url)) throw new SimUsageError(`--url ${f.url}: expected ws://host:port/`, 'MSGGW_SIM_FLAG');
     target = { kind: 'external', url: f.url, metricsUrl: f['gateway-metrics'] };
   } else {
     let config;
@@ -164,12 +161,27 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
         port: f.port ?? 0,
         'hub-port': f['hub-port'] ?? 0,
         'metrics-port': f['metrics-port'] ?? 0,
+        // Not the well-known 12141 either: a sim next to a running serve must not take its admin port.
+        'admin-port': f['admin-port'] ?? 0,
         'multi-login-policy': f['multi-login-policy'] ?? (name === 'multilogin' ? (f.policy ?? 1) : undefined),
       });
     } catch (e) {
       throw new SimUsageError((e as Error).message, 'MSGGW_BAD_CONFIG');
     }
     target = { kind: 'in-process', config };
+  }
+
+  let provision: SimOptions['provision'];
+  if (f.api !== undefined) {
+    if (!/^https?:\/\//.test(f.api)) throw new SimUsageError(`--api ${f.api}: expected http://host:port`, 'MSGGW_SIM_FLAG', 'e.g. --api http://127.0.0.1:10002');
+    if (f.url === undefined) throw new SimUsageError('--api provisions an external OpenIM: give its gateway with --url too', 'MSGGW_SIM_FLAG', 'e.g. --url ws://127.0.0.1:10001/ --api http://127.0.0.1:10002 --secret openIM123');
+    if (f.tokens !== undefined) throw new SimUsageError('--api fetches server-issued tokens: it cannot be combined with --tokens', 'MSGGW_SIM_FLAG');
+    if (name === 'multilogin') throw new SimUsageError('multilogin mints a fresh token per login: it cannot run on server-issued tokens (--api)', 'MSGGW_SIM_FLAG', 'run it against msggw serve with --secret');
+    provision = {
+      api: f.api,
+      ...(f['admin-token'] ? { adminToken: f['admin-token'] } : { secret: f.secret ?? 'openIM123' }),
+      adminUserID: f['admin-user'] ?? 'imAdmin',
+    };
   }
 
   let tokens;
@@ -193,6 +205,7 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
     scenario,
     target,
     tokens,
+    ...(provision ? { provision } : {}),
     loadMs,
     prefix: f.prefix,
     seed: f.seed,
@@ -200,10 +213,10 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
     sdk: parseSdk(f.sdk),
     concurrency: positive(f.concurrency, 'concurrency'),
     rampPerSec: name === 'connect' ? (f.ramp ?? 0) : (f.ramp ?? 0),
-    requestTimeoutMs: dur(f['request-timeout'], 'request-timeout'),
+    requestTimeoutMs: f['request-timeout'],
     setupTimeoutMs,
-    drainMs: dur(f.drain, 'drain'),
-    lossGraceMs: dur(f['loss-grace'], 'loss-grace'),
+    drainMs: f.drain,
+    lossGraceMs: f['loss-grace'],
     thresholds,
   };
 }
@@ -213,10 +226,7 @@ export function parsePlatforms(s: string): Weighted<number>[] {
   try {
     return parseMix(
       s,
-      (name) => {
-        const id = /^\d+$/.test(name) ? Number(name) : platformIdByName(PLATFORM_ALIASES[name.toLowerCase()] ?? name);
-        return isValidPlatform(id) ? id : undefined;
-      },
+      (name) => platformIdOf(name) || undefined,
       '--platforms',
     );
   } catch (e) {
@@ -234,19 +244,5 @@ export function parseSdk(s: string): Weighted<'go' | 'js'>[] {
   }
 }
 
-const PLATFORM_ALIASES: Record<string, string> = {
-  ios: 'IOS',
-  android: 'Android',
-  windows: 'Windows',
-  osx: 'OSX',
-  mac: 'OSX',
-  web: 'Web',
-  miniweb: 'MiniWeb',
-  linux: 'Linux',
-  apad: 'APad',
-  ipad: 'IPad',
-  admin: 'Admin',
-  harmonyos: 'HarmonyOS',
-};
 
 export { ScenarioFileError };

@@ -53,6 +53,8 @@ export interface SimRunOptions {
 /** What to connect. Unset fields follow the run's mixes. */
 export interface ConnSpec {
   userID: string;
+  /** Gateway to dial (and redial); default the run's url. Runs across several nodes pin users to nodes. */
+  url?: string;
   platformID?: number;
   sdkType?: 'go' | 'js';
   /** Ask the token source for a distinct token (multilogin). */
@@ -188,7 +190,7 @@ export class SimRun {
     const platformID = spec.platformID ?? this.platformFor(mix);
     const sdkType = spec.sdkType ?? pickByIndex(this.o.sdk, mix);
     const client = this.pool.add({
-      url: this.o.url,
+      url: spec.url ?? this.o.url,
       userID: spec.userID,
       platformID,
       token: this.o.tokens.get(spec.userID, platformID, spec.tokenVariant),
@@ -224,7 +226,7 @@ export class SimRun {
       await conn.client.connect();
     } catch (e) {
       const err = e as { kind?: string; errCode?: number; cause?: { code?: unknown } };
-      let reason = err.kind === 'http' || err.kind === 'text' ? `errCode ${err.errCode}` : (err.kind ?? 'error');
+      let reason = err.kind === 'http' || err.kind === 'text' ? `errCode ${err.errCode}${err.errCode === 1503 ? ' (token refused: wrong secret?)' : ''}` : (err.kind ?? 'error');
       // The errno tells "gateway refused" (ECONNREFUSED) from "we ran out of fds" (EMFILE).
       if (err.kind === 'network' && typeof err.cause?.code === 'string') reason += ` ${err.cause.code}`;
       this.metrics.failed(reason);

@@ -14,6 +14,9 @@ import { formatDuration } from './units.js';
 /** Version of the report's JSON schema; bumped only on incompatible changes. */
 export const REPORT_SCHEMA_VERSION = 1;
 
+/** See SimReport.verdict. */
+export type SimVerdict = 'PASS' | 'FAIL' | 'ERROR' | 'INCOMPLETE';
+
 /** The report of one run (`--json FILE` writes exactly this). */
 export interface SimReport {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
@@ -32,11 +35,20 @@ export interface SimReport {
     loadMs: number;
     /** The hard cap or Ctrl-C cut the run short. */
     aborted: boolean;
+    /** Ctrl-C or SIGTERM cut the run short (the verdict is INCOMPLETE). */
+    interrupted: boolean;
     /** Why the scenario stopped early (null when it ran through). */
     error: string | null;
   };
-  /** No failed threshold and no scenario error. */
+  /** The verdict is PASS. */
   passed: boolean;
+  /**
+   * PASS: every check held. FAIL: a check (default or --threshold) failed. ERROR: the scenario
+   * stopped with an error. INCOMPLETE: interrupted (Ctrl-C, SIGTERM), whatever the checks say.
+   */
+  verdict: SimVerdict;
+  /** Paces asked for and not reached (`could not reach --rate 500/s: ...`), and the like. */
+  warnings: string[];
   /** The flat metric namespace thresholds use (see the README's metric table). */
   metrics: Record<string, number | null>;
   connections: {
@@ -104,6 +116,7 @@ export interface ReportInputs {
   loadStart: number | null;
   loadEnd: number | null;
   aborted: boolean;
+  interrupted: boolean;
   error: string | null;
   scenarioMetrics: Record<string, number | null>;
   extra: Record<string, unknown>;
@@ -128,7 +141,8 @@ export function buildReport(i: ReportInputs): SimReport {
   const metrics: Record<string, number | null> = {
     duration: Math.round(now - m.startedAt),
     'load.duration': Math.round(loadMs),
-    'time.open': i.timeToOpenMs === null ? null : Math.round(i.timeToOpenMs),
+    // Nothing opened: there is no time to open (not 0 ms).
+    'time.open': i.timeToOpenMs === null || c.connOpened === 0 ? null : Math.round(i.timeToOpenMs),
     'connections.opened': c.connOpened,
     'connections.failed': c.connFailed,
     'connections.closed': c.connClosed,
@@ -190,9 +204,12 @@ export function buildReport(i: ReportInputs): SimReport {
       durationMs: Math.round(now - m.startedAt),
       loadMs: Math.round(loadMs),
       aborted: i.aborted,
+      interrupted: i.interrupted,
       error: i.error,
     },
-    passed: i.error === null,
+    passed: false,
+    verdict: verdictOf(i.interrupted, i.error, []),
+    warnings: [],
     metrics,
     connections: {
       opened: c.connOpened,
@@ -241,9 +258,16 @@ export function buildReport(i: ReportInputs): SimReport {
   };
 }
 
-/** The report with threshold results; `passed` turns false when any failed. */
+/** The report with its check results, and the verdict they make. */
 export function withThresholds(r: SimReport, results: ThresholdResult[]): SimReport {
-  return { ...r, thresholds: results, passed: r.passed && results.every((t) => t.ok) };
+  const verdict = verdictOf(r.run.interrupted, r.run.error, results);
+  return { ...r, thresholds: results, verdict, passed: verdict === 'PASS' };
+}
+
+function verdictOf(interrupted: boolean, error: string | null, results: readonly ThresholdResult[]): SimVerdict {
+  if (interrupted) return 'INCOMPLETE';
+  if (error !== null) return 'ERROR';
+  return results.every((t) => t.ok) ? 'PASS' : 'FAIL';
 }
 
 /** The summary table printed at the end of a run. */
@@ -252,8 +276,7 @@ export function formatSummary(r: SimReport): string {
   const msg = r.messages;
   const g = r.integrity;
   const out: string[] = [];
-  const verdict = r.run.error ? 'ERROR' : r.passed ? 'PASS' : 'FAIL';
-  out.push(`msggw sim ${r.scenario} against ${r.target.kind} ${r.target.url} (prefix ${r.run.prefix}, seed ${r.run.seed}): ${formatDuration(r.run.durationMs)}, ${verdict}`);
+  out.push(`msggw sim ${r.scenario} against ${r.target.kind} ${r.target.url} (prefix ${r.run.prefix}, seed ${r.run.seed}): ${formatDuration(r.run.durationMs)}, ${r.verdict}`);
   out.push('');
   const rows: [string, string][] = [];
   rows.push(['connections', `opened ${c.opened}  failed ${c.failed}${fmtReasons(c.failedByReason)}  peak ${c.peak}  time to open ${c.timeToOpenMs === null ? '-' : formatDuration(c.timeToOpenMs)}`]);
@@ -281,13 +304,19 @@ export function formatSummary(r: SimReport): string {
     out.push(head.map((h, i) => (i === 0 ? h.padEnd(widths[i]!) : h.padStart(widths[i]!))).join('  '));
     for (const row of table) out.push(row.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  '));
   }
+  out.push(...flowTables(r));
   if (r.thresholds.length > 0) {
     out.push('');
-    out.push('thresholds');
-    for (const t of r.thresholds) out.push(`  ${t.ok ? 'ok  ' : 'FAIL'} ${t.expr}${t.actual === null ? '  (no data)' : `  (actual ${round3(t.actual)})`}`);
+    out.push('checks (default: built into the scenario; --no-default-checks drops them)');
+    for (const t of r.thresholds) {
+      const actual = t.actual === null ? '  (no data)' : `  (actual ${round3(t.actual)})`;
+      out.push(`  ${t.ok ? 'ok  ' : 'FAIL'} ${t.expr}${t.source === 'default' ? ' [default]' : ''}${actual}`);
+    }
   }
   if (r.run.error) out.push('', `error: ${r.run.error}`);
+  for (const w of r.warnings) out.push(`WARN ${w}`);
   for (const n of r.notes) out.push(`note: ${n}`);
+  if (r.verdict === 'INCOMPLETE') out.push('INCOMPLETE: the run was interrupted; its figures cover only the part that ran');
   return out.join('\n');
 }
 
@@ -316,4 +345,52 @@ function round2(n: number): number {
 
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
+}
+
+/** Scenario files: one row per flow and per phase (what started, finished and failed, and why). */
+function flowTables(r: SimReport): string[] {
+  const flows = r.extra.flows as FlowsSection | undefined;
+  if (flows === undefined) return [];
+  const out: string[] = [''];
+  const table = (head: string[], rows: string[][]): void => {
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    const line = (row: string[]): string => row.map((v, i) => (i === 0 || i === row.length - 1 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ').trimEnd();
+    out.push(line(head));
+    for (const row of rows) out.push(line(row));
+  };
+  const why = (f: Record<string, number>): string =>
+    Object.entries(f)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 2)
+      .map(([k, v]) => `${v}x ${k}`)
+      .join('; ');
+  table(
+    ['flow', 'started', 'completed', 'failed', 'aborted', 'failures'],
+    Object.entries(flows.byFlow).map(([name, s]) => [name, String(s.started), String(s.completed), String(s.failed), String(s.aborted), why(s.failures)]),
+  );
+  if (flows.byPhase !== undefined && Object.keys(flows.byPhase).length > 0) {
+    out.push('');
+    table(
+      ['phase', 'started', 'completed', 'failed', 'aborted', 'failures'],
+      Object.entries(flows.byPhase).map(([name, s]) => [name, String(s.started), String(s.completed), String(s.failed), String(s.aborted), why(s.failures)]),
+    );
+  }
+  return out;
+}
+
+/** Counts of one flow or phase of a scenario file (the runner's `extra.flows`). */
+export interface FlowCounts {
+  started: number;
+  completed: number;
+  failed: number;
+  aborted: number;
+  failures: Record<string, number>;
+}
+
+/** The `extra.flows` section scenario files report. */
+export interface FlowsSection {
+  vus: number;
+  skipped: number;
+  byFlow: Record<string, FlowCounts>;
+  byPhase?: Record<string, FlowCounts>;
 }

@@ -8,12 +8,14 @@ import { readFileSync } from 'node:fs';
 import { SimRun } from './engine.js';
 import { SimMetrics } from './metrics.js';
 import { Progress, type ProgressSink } from './progress.js';
+import { defaultChecks, paceWarnings } from './checks.js';
 import { buildReport, withThresholds, type SimReport } from './report.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { scrapeRssMB, startTarget, type InProcessStarter, type Target, type TargetSpec } from './target.js';
 import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.js';
 import type { TokenSource } from './tokens.js';
 import { Rng, type Weighted } from './units.js';
+import { provisionRun, ProvisionError, type ProvisionSpec } from '../provision/run.js';
 
 /** The default platform mix: what a mobile-first app's connections look like. */
 export const DEFAULT_PLATFORMS: readonly Weighted<number>[] = [
@@ -50,9 +52,16 @@ export interface SimOptions {
   lossGraceMs?: number;
   maxInFlightSends?: number;
   thresholds?: readonly Threshold[];
+  /** The scenario's built-in checks (checks.ts); default true (`--no-default-checks` turns them off). */
+  defaultChecks?: boolean;
   progress?: ProgressSink;
   /** Ctrl-C: stops the run early (a report is still made). */
   signal?: AbortSignal;
+  /**
+   * Provision the target's OpenIM through its REST API before the load (`--api`): register the
+   * run's users, use server-issued tokens instead of `tokens`, create groups there.
+   */
+  provision?: ProvisionSpec;
   /** Called with the target once it is up (tests see where it runs). */
   onTarget?: (t: Target) => void;
 }
@@ -60,9 +69,10 @@ export interface SimOptions {
 /** What {@link runSim} returns. */
 export interface SimResult {
   report: SimReport;
-  /** Failed thresholds (empty when all passed). */
+  /** Failed checks, default and given (empty when all passed). */
   failed: ThresholdResult[];
 }
+
 
 /** Thrown when the target cannot be started; nothing ran. */
 export class TargetStartError extends Error {}
@@ -81,6 +91,27 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   } catch (e) {
     throw new TargetStartError((e as Error).message);
   }
+  let tokens = o.tokens;
+  if (o.provision) {
+    const ids = o.scenario.userIDs?.(prefix);
+    if (!ids) {
+      await target.close();
+      throw new ProvisionError('plan', undefined, `scenario ${o.scenario.name} mints a fresh token per login and cannot run on server-issued tokens (--api): run it against msggw serve with --secret`);
+    }
+    const platformIDs = [...new Set([...(o.platforms ?? DEFAULT_PLATFORMS).map((w) => w.value), ...(o.scenario.extraPlatforms ?? [])])];
+    const line = (text: string) => o.progress?.write(`provision: ${text}\n`);
+    let provisioned;
+    try {
+      provisioned = await provisionRun(o.provision, ids, platformIDs, line);
+    } catch (e) {
+      await target.close();
+      throw e;
+    }
+    tokens = provisioned.tokens;
+    const inner = target;
+    // Groups become real on the provisioned server; the gateway's msg service then knows them.
+    target = { ...inner, defineGroup: async (groupID, members) => (await provisioned.createGroup(groupID, members), true), close: () => inner.close() };
+  }
   o.onTarget?.(target);
   const metrics = new SimMetrics();
   // The hard cap: set-up, load and a margin; drain and teardown have their own bounds.
@@ -91,7 +122,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   setMaxListeners(0, hardCap.signal, signal);
   const run = new SimRun({
     url: target.url,
-    tokens: o.tokens,
+    tokens,
     prefix,
     metrics,
     rng,
@@ -184,6 +215,10 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
         : `likely out of file descriptors in the sim (ulimit -n ${fds ?? '?'}): raise it`,
     );
   }
+  const refused = Object.entries(metrics.failedByReason).find(([k]) => k.startsWith('errCode 1503'));
+  if (refused !== undefined) {
+    notes.push(`${refused[1]} handshakes refused with 1503 (the token does not verify): wrong secret? Pass the gateway's --secret (msggw serve's sim hint shows it), or --tokens FILE`);
+  }
   const ledger = run.ledger.finalize(run.excused);
   const t = run.tracker;
   const tracker = { outOfOrder: t.stats.outOfOrder, gapEvents: t.stats.gaps, missing: t.missing(), missingCount: t.missingCount(), anomalies: t.anomalies() };
@@ -211,12 +246,16 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     loadStart,
     loadEnd,
     aborted: signal.aborted,
+    interrupted: o.signal?.aborted === true,
     error,
     scenarioMetrics,
     extra,
     notes,
   });
-  const results = evaluateThresholds(o.thresholds ?? [], report.metrics);
+  const user = o.thresholds ?? [];
+  const checks = o.defaultChecks === false ? [] : defaultChecks(o.scenario, user);
+  const results = evaluateThresholds([...checks, ...user], report.metrics);
+  report.warnings.push(...paceWarnings(o.scenario.paceTargets?.(report.metrics) ?? []));
   return { report: withThresholds(report, results), failed: results.filter((r) => !r.ok) };
 }
 

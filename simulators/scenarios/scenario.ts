@@ -1,5 +1,6 @@
 /** What a scenario is and what it gets to work with. */
 import type { ReconnectPolicy, SimRun } from './engine.js';
+import type { PaceTarget } from './checks.js';
 import type { Target } from './target.js';
 import type { Rng } from './units.js';
 
@@ -38,8 +39,25 @@ export interface Scenario {
   readonly trackMessages: boolean;
   /** Reconnect dropped clients (and catch up). */
   readonly reconnect?: ReconnectPolicy;
+  /** Threshold expressions checked on every run unless `--no-default-checks` (see checks.ts). */
+  readonly defaultChecks: readonly string[];
+  /** The paces asked for, to warn when the run fell short (see checks.ts); called once the report's metrics are known. */
+  paceTargets?(metrics: Readonly<Record<string, number | null>>): PaceTarget[];
   /** Runs set-up and load; must honour `ctx.signal` and stay within `ctx.loadMs` (plus its bounded set-up). */
   run(ctx: ScenarioContext): Promise<void>;
+  /**
+   * Every user ID the scenario logs in, given the run's prefix, so `--api` can register them and
+   * fetch their tokens before the load. Absent: the scenario cannot run against a provisioned
+   * OpenIM (it needs tokens it mints itself).
+   */
+  userIDs?(prefix: string): string[];
+  /** Platforms the scenario logs in on besides the run's platform mix (scenario file steps). */
+  readonly extraPlatforms?: readonly number[];
+}
+
+/** User IDs prefix+1 .. prefix+n, as SimRun.userID numbers them. */
+export function numberedUsers(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 }
 
 /** Runs `fn` over `items` with at most `limit` at once; stops starting new ones when `signal` aborts. */

@@ -25,6 +25,9 @@ export interface Target {
   readonly metricsUrl: string | undefined;
   /** The gateway's multi-login policy when the sim knows it (in-process). */
   readonly policy: number | undefined;
+  /** In-process: the hub's address, and the admin stream's address and token (for `msggw tui --attach`). */
+  readonly hub?: string;
+  readonly admin?: { address: string; token: string };
   /** Makes a group known to the msg service; false when the sim cannot (external gateway). */
   defineGroup(groupID: string, members: readonly string[]): Promise<boolean>;
   /** Stops what the sim started. Idempotent. */

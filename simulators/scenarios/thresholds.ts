@@ -16,6 +16,8 @@ export interface Threshold {
   op: ThresholdOp;
   /** In the metric's unit (ms for latencies). */
   value: number;
+  /** `default`: a built-in check of the scenario (checks.ts); absent: given with --threshold. */
+  source?: 'default';
 }
 
 /** The outcome of one threshold. */

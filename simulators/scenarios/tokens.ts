@@ -8,7 +8,7 @@ import { tokenFor } from '../client/index.js';
 
 /** Gives the token of a user on a platform. */
 export interface TokenSource {
-  readonly kind: 'secret' | 'file';
+  readonly kind: 'secret' | 'file' | 'api';
   /** Whether fresh tokens can be made (multilogin needs a distinct token per login). */
   readonly canMint: boolean;
   /** The token for userID on platformID; `variant` > 0 asks for a distinct token (minted sources only). Throws when unknown. */

@@ -1,32 +1,8 @@
 /**
- * Parsing of the human units the sim accepts on flags and in scenario files: durations
- * (`500ms`, `10s`, `2m`, `1h`; a bare number is milliseconds) and weighted mixes
- * (`android:40,ios:30,web:20`).
+ * Parsing of the human units the sim accepts on flags and in scenario files: weighted mixes
+ * (`android:40,ios:30,web:20`); durations are the CLI-wide parser in src/util/duration.ts.
  */
-
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Milliseconds of a duration like `250ms`, `10s`, `1.5m`; a bare number is ms. Throws with what was wrong. */
-export function parseDuration(input: string | number, what = 'duration'): number {
-  if (typeof input === 'number') {
-    if (!Number.isFinite(input) || input < 0) throw new Error(`${what}: expected a non-negative duration, got ${input}`);
-    return input;
-  }
-  const m = DURATION.exec(input.trim());
-  if (m === null) throw new Error(`${what}: expected a duration like "500ms", "10s" or "2m", got "${input}"`);
-  return Number(m[1]) * UNIT_MS[m[2] ?? 'ms']!;
-}
-
-/** Formats milliseconds for people: `850ms`, `12.3s`, `2m05s`. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return '-';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const m = Math.floor(ms / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  return `${m}m${String(s).padStart(2, '0')}s`;
-}
+export { formatDuration, parseDuration } from '../../src/util/duration.js';
 
 /** One entry of a weighted mix. */
 export interface Weighted<T> {

@@ -43,10 +43,35 @@ export function verifyToken(secret: string, token: string, nowSec = Math.floor(D
   const want = createHmac('sha256', secret).update(`${h}.${p}`).digest();
   const got = Buffer.from(s, 'base64url');
   if (got.length !== want.length || !timingSafeEqual(got, want)) throw errs.tokenMalformed('signature is invalid');
-  if (!claims || typeof claims !== 'object') throw errs.tokenMalformed('claims are not an object');
-  const c = claims as Partial<TokenClaims>;
-  if (typeof c.UserID !== 'string' || typeof c.PlatformID !== 'number') throw errs.tokenMalformed('claims lack UserID/PlatformID');
-  if (typeof c.exp === 'number' && nowSec >= c.exp) throw errs.tokenExpired();
-  if (typeof c.nbf === 'number' && nowSec < c.nbf) throw errs.tokenNotValidYet();
-  return { UserID: c.UserID, PlatformID: c.PlatformID, exp: c.exp ?? 0, nbf: c.nbf ?? 0, iat: c.iat ?? 0 };
+  if (!claims || typeof claims !== 'object' || Array.isArray(claims)) throw errs.tokenMalformed('claims are not an object');
+  const c = claims as Record<string, unknown>;
+  if (typeof c.UserID !== 'string') throw errs.tokenMalformed('claim UserID is not a string');
+  // Go decodes PlatformID into an int: a fraction, a string or an out-of-range number is an error.
+  if (typeof c.PlatformID !== 'number' || !Number.isSafeInteger(c.PlatformID)) throw errs.tokenMalformed('claim PlatformID is not an integer');
+  const exp = numericDate(c, 'exp');
+  const nbf = numericDate(c, 'nbf');
+  const iat = numericDate(c, 'iat');
+  if (exp !== undefined && nowSec >= exp) throw errs.tokenExpired();
+  if (nbf !== undefined && nowSec < nbf) throw errs.tokenNotValidYet();
+  return { UserID: c.UserID, PlatformID: c.PlatformID, exp: exp ?? 0, nbf: nbf ?? 0, iat: iat ?? 0 };
+}
+
+/** A JSON number literal, as Go's encoding/json accepts one inside a string for a json.Number. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/**
+ * A registered time claim as golang-jwt's NumericDate decodes it: absent or null is unset; a
+ * number (fractions allowed) is seconds; a string holding a JSON number is read as that number
+ * (encoding/json's json.Number rule); anything else fails the whole token, so a claim of the wrong
+ * type can never switch the expiry check off.
+ */
+function numericDate(c: Record<string, unknown>, name: 'exp' | 'nbf' | 'iat'): number | undefined {
+  const v = c[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && JSON_NUMBER.test(v)) {
+    const n = Number(v);
+    if (Number.isFinite(n)) return n;
+  }
+  throw errs.tokenMalformed(`claim ${name} is not a number`);
 }

@@ -5,6 +5,7 @@ import type { RpcContext } from '../../src/rpc/context.js';
 import type { RpcHandlers } from '../../src/rpc/server.js';
 import type { MsgMethods } from '../../src/rpc/services.js';
 import type { MsgStore } from './msg-store.js';
+import { checkAccess, isAdmin } from './access.js';
 
 /** Delivers a stored message to the online connections of some users (the hub's SuperGroupOnlineBatchPushOneMsg). */
 export type PushFn = (msg: sdkws.MsgData, userIDs: string[], ctx: RpcContext) => Promise<void>;
@@ -12,6 +13,8 @@ export type PushFn = (msg: sdkws.MsgData, userIDs: string[], ctx: RpcContext) =>
 export interface MsgSimOptions {
   store: MsgStore;
   push: PushFn;
+  /** Users who may act for others (share.yml imAdminUserID); everyone else only for themselves. */
+  adminUserIDs: readonly string[];
   log?: (msg: string) => void;
   /** Told about each stored message (for views and tests). */
   onSent?: (msg: sdkws.MsgData, conversationID: string, recipients: number) => void;
@@ -21,6 +24,11 @@ export interface MsgSimOptions {
  * The msg service simulator: SendMsg assigns the conversation's next seq, stores the message,
  * answers at once and pushes asynchronously (as upstream does through its queue), in seq order
  * per conversation; the pull/seq methods answer from the same store.
+ *
+ * Access is checked as upstream's msg service does: the caller is the opUserID of the RPC
+ * metadata; it may send as `sendID`, and read seqs and messages of `userID`, only when it is that
+ * user or an admin, and it reads only conversations that user is in (others are left out of the
+ * reply, as upstream skips conversations it cannot find for the user).
  */
 export function msgHandlers(o: MsgSimOptions): Partial<RpcHandlers<MsgMethods>> {
   // Pushes of one conversation go out one after another so recipients see seqs in order.
@@ -34,11 +42,19 @@ export function msgHandlers(o: MsgSimOptions): Partial<RpcHandlers<MsgMethods>> 
     });
   };
 
+  // The conversations a caller may read for `userID`: the user's own; an admin reads any.
+  const readable = async (userID: string, ctx: RpcContext): Promise<(conversationID: string) => boolean> => {
+    if (isAdmin(ctx, o.adminUserIDs)) return () => true;
+    const convs = new Set(await o.store.conversations(userID));
+    return (id) => convs.has(id);
+  };
+
   return {
     SendMsg: async (req, ctx) => {
       const m = req.msgData;
       if (!m) throw errs.args('msgData is empty');
       if (!m.sendID) throw errs.args('sendID is empty');
+      checkAccess(ctx, m.sendID, o.adminUserIDs);
       let members: string[];
       if (m.sessionType === SessionType.Single || m.sessionType === SessionType.Notification) {
         if (!m.recvID) throw errs.args('recvID is empty');
@@ -56,16 +72,20 @@ export function msgHandlers(o: MsgSimOptions): Partial<RpcHandlers<MsgMethods>> 
       pushInOrder(conversationID, () => o.push(msg, members, { operationID: ctx.operationID, opUserID: m.sendID }));
       return { serverMsgID: msg.serverMsgID, clientMsgID: msg.clientMsgID, sendTime: msg.sendTime };
     },
-    GetMaxSeq: async (req) => {
+    GetMaxSeq: async (req, ctx) => {
+      checkAccess(ctx, req.userID, o.adminUserIDs);
       const maxSeqs = await o.store.maxSeqs(req.userID);
       const minSeqs: Record<string, number> = {};
       for (const c of Object.keys(maxSeqs)) minSeqs[c] = 0;
       return { maxSeqs, minSeqs };
     },
-    PullMessageBySeqs: async (req) => {
+    PullMessageBySeqs: async (req, ctx) => {
+      checkAccess(ctx, req.userID, o.adminUserIDs);
+      const mine = await readable(req.userID, ctx);
       const msgs: Record<string, sdkws.PullMsgs> = {};
       const notificationMsgs: Record<string, sdkws.PullMsgs> = {};
       for (const r of req.seqRanges) {
+        if (!mine(r.conversationID)) continue;
         const list = await o.store.range(r.conversationID, r.begin, r.end, r.num);
         const max = await o.store.maxSeq(r.conversationID);
         const endSeq = list.length > 0 ? list[list.length - 1]!.seq : 0;
@@ -74,10 +94,13 @@ export function msgHandlers(o: MsgSimOptions): Partial<RpcHandlers<MsgMethods>> 
       }
       return { msgs, notificationMsgs };
     },
-    GetSeqMessage: async (req) => {
+    GetSeqMessage: async (req, ctx) => {
+      checkAccess(ctx, req.userID, o.adminUserIDs);
+      const mine = await readable(req.userID, ctx);
       const msgs: Record<string, sdkws.PullMsgs> = {};
       const notificationMsgs: Record<string, sdkws.PullMsgs> = {};
       for (const c of req.conversations) {
+        if (!mine(c.conversationID)) continue;
         const list = await o.store.bySeqs(c.conversationID, c.seqs);
         const max = await o.store.maxSeq(c.conversationID);
         const endSeq = list.length > 0 ? list[list.length - 1]!.seq : 0;
@@ -85,8 +108,10 @@ export function msgHandlers(o: MsgSimOptions): Partial<RpcHandlers<MsgMethods>> 
       }
       return { msgs, notificationMsgs };
     },
-    GetConversationsHasReadAndMaxSeq: async (req) => {
-      const ids = req.conversationIDs.length > 0 ? req.conversationIDs : await o.store.conversations(req.userID);
+    GetConversationsHasReadAndMaxSeq: async (req, ctx) => {
+      checkAccess(ctx, req.userID, o.adminUserIDs);
+      const mine = await readable(req.userID, ctx);
+      const ids = req.conversationIDs.length > 0 ? req.conversationIDs.filter(mine) : await o.store.conversations(req.userID);
       const seqs: Record<string, { maxSeq: number; hasReadSeq: number; maxSeqTime: number }> = {};
       for (const id of ids) {
         const last = await o.store.last(id);
@@ -94,9 +119,12 @@ export function msgHandlers(o: MsgSimOptions): Partial<RpcHandlers<MsgMethods>> 
       }
       return { seqs };
     },
-    GetLastMessage: async (req) => {
+    GetLastMessage: async (req, ctx) => {
+      checkAccess(ctx, req.userID, o.adminUserIDs);
+      const mine = await readable(req.userID, ctx);
       const msgs: Record<string, sdkws.MsgData> = {};
       for (const id of req.conversationIDs) {
+        if (!mine(id)) continue;
         const last = await o.store.last(id);
         if (last) msgs[id] = last;
       }

@@ -1,7 +1,9 @@
 import type { Server } from '@grpc/grpc-js';
 import type { MsggwConfig } from '../../src/config/config.js';
 import type { Discovery } from '../../src/discovery/discovery.js';
-import { connectRedis, type RedisClient } from '../../src/redis/connect.js';
+import { connectRedis, describeRedis, type RedisClient } from '../../src/redis/connect.js';
+import { redisSettingsOf } from '../../src/startup/backends.js';
+import { assertNamesFree } from '../../src/discovery/guard.js';
 import { ServicePool } from '../../src/rpc/pool.js';
 import { implement, listenGrpc, stopGrpc } from '../../src/rpc/server.js';
 import {
@@ -19,6 +21,7 @@ import {
 import { authHandlers } from './auth.js';
 import { gatewayFanOut } from './gateway-fanout.js';
 import { MsgStore } from './msg-store.js';
+import { requireDurableRedis } from './durability.js';
 import { msgHandlers } from './msg.js';
 import { pushHandlers, type DelPushTokenCall } from './push.js';
 import { userHandlers } from './user.js';
@@ -40,7 +43,7 @@ export interface StackAddresses {
 export interface StackOptions {
   /** The registry the services register in (the gateway nodes resolve them there). */
   discovery: Discovery;
-  /** Which embedded Redis to use when `cfg.redisUrl` is empty (see connectRedis). */
+  /** Which embedded Redis to use when neither `cfg.redisUrl` nor `cfg.redis` is set (see connectRedis). */
   redisMockKey: number;
   /** The host registered for the services (other processes reach them there). */
   registerIP: string;
@@ -57,7 +60,7 @@ export interface StackOptions {
 export class SimulatorStack {
   /** DelUserPushToken calls seen by the push simulator (bounded). */
   readonly pushCalls: DelPushTokenCall[] = [];
-  /** The services' Redis (ioredis-mock unless cfg.redisUrl). */
+  /** The services' Redis (ioredis-mock unless cfg.redisUrl or cfg.redis). */
   readonly redis: RedisClient;
   /** Messages, seqs and groups of the msg simulator. */
   readonly msgStore: MsgStore;
@@ -74,7 +77,7 @@ export class SimulatorStack {
     private readonly cfg: MsggwConfig,
     private readonly opts: StackOptions,
   ) {
-    this.redis = connectRedis(cfg.redisUrl, { mockKey: opts.redisMockKey, onError: (e) => opts.log?.(`redis: ${e.message}`) });
+    this.redis = connectRedis(redisSettingsOf(cfg), { mockKey: opts.redisMockKey, onError: (e) => opts.log?.(`redis: ${e.message}`) });
     this.versions = cfg.api.enable ? new VersionLog(this.redis) : undefined;
     this.msgStore = new MsgStore(this.redis, this.versions ? { versions: this.versions } : {});
   }
@@ -88,12 +91,21 @@ export class SimulatorStack {
   /** Seeds cfg.groups, starts the four servers and registers them. */
   async start(): Promise<StackAddresses> {
     const { cfg, opts } = this;
+    // Fakes never join a name somebody else holds; checked before anything listens or registers.
+    await assertNamesFree(opts.discovery, [
+      { role: 'auth', name: cfg.serviceNames.auth },
+      { role: 'user', name: cfg.serviceNames.user },
+      { role: 'msg', name: cfg.serviceNames.msg },
+      { role: 'push', name: cfg.serviceNames.push },
+    ]);
+    const redis = redisSettingsOf(cfg);
+    if (redis) await requireDurableRedis(this.redis, describeRedis(redis), { allowVolatile: cfg.redisVolatile, log: opts.log });
     for (const [groupID, members] of Object.entries(cfg.groups)) await this.msgStore.setGroup(groupID, members);
-    this.hubs = new ServicePool(msgGatewayService, cfg.serviceNames.messageGateway, { discovery: opts.discovery });
+    this.hubs = new ServicePool(msgGatewayService, cfg.serviceNames.messageGateway, { discovery: opts.discovery }, undefined, { inProcess: cfg.inProcessRpc });
 
     // --strict-tokens: upstream's rule (a token must have been issued); otherwise offline-minted tokens pass.
     const auth = authHandlers({ redis: this.redis, secret: cfg.secret, expireDays: cfg.tokenExpireDays, acceptUnseen: !cfg.api.strictTokens, adminUserIDs: cfg.adminUserIDs });
-    const msg = msgHandlers({ store: this.msgStore, log: opts.log, push: gatewayFanOut(this.hubs, opts.log) });
+    const msg = msgHandlers({ store: this.msgStore, adminUserIDs: cfg.adminUserIDs, log: opts.log, push: gatewayFanOut(this.hubs, opts.log) });
     const addrs: StackAddresses = {
       auth: await this.serve(cfg.simulatorPorts.auth, (s) => s.addService(authService.definition, implement<AuthMethods>(authService, auth))),
       user: await this.serve(cfg.simulatorPorts.user, (s) => s.addService(userService.definition, implement<UserMethods>(userService, userHandlers(this.redis)))),

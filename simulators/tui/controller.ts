@@ -6,7 +6,7 @@
 import type { Key } from 'ink';
 import type { AdminSource, AdminSourceState } from '../../src/admin/admin-client.js';
 import type { ConnInfo } from '../../src/admin/schema.js';
-import { isValidPlatform, Platform, platformIdByName } from '../../src/protocol/platforms.js';
+import { isValidPlatform, Platform, platformIdOf } from '../../src/protocol/platforms.js';
 import { createClient, type RpcClient } from '../../src/rpc/grpc-client.js';
 import { newOperationID } from '../../src/rpc/context.js';
 import { msgGatewayService, type MsgGatewayMethods } from '../../src/rpc/services.js';
@@ -59,8 +59,8 @@ export function parseSpawn(text: string): SpawnSpec | string {
       case 'platform':
         if (v === 'mix') spec.platforms = MIX;
         else {
-          const ids = v.split(',').map((p) => (/^\d+$/.test(p) ? Number(p) : platformIdByName(p)));
-          if (ids.some((id) => !isValidPlatform(id))) return `unknown platform in ${v}: use IDs 1-11 or names (IOS, Android, Web...)`;
+          const ids = v.split(',').map((p) => platformIdOf(p));
+          if (ids.some((id) => !isValidPlatform(id))) return `unknown platform in ${v}: use IDs 1-11 or names in any case (ios, android, web...)`;
           spec.platforms = ids;
         }
         break;
@@ -456,7 +456,7 @@ export class TuiController {
 
   private async kick(text: string): Promise<void> {
     const [user, plat] = text.split(/\s+/);
-    const platformID = plat === undefined ? Number.NaN : /^\d+$/.test(plat) ? Number(plat) : platformIdByName(plat);
+    const platformID = plat === undefined ? Number.NaN : platformIdOf(plat);
     if (!user || !isValidPlatform(platformID)) throw new Error('kick: "userID platform", e.g. "u1 5" or "u1 Web"');
     const addr = this.opts.hubAddr ?? this.store.node?.hub;
     if (!addr) throw new Error('the node reported no hub address');

@@ -1,3 +1,5 @@
+import type { RedisSettings } from '../redis/connect.js';
+
 /**
  * Everything a gateway node (and the simulators `serve` starts beside it) is configured by.
  * Defaults follow upstream's shipped config so that `msggw serve` with no flags behaves like a
@@ -23,12 +25,14 @@ export interface MsggwConfig {
   registerIP: string;
 
   websocketMaxConnNum: number;
-  /** Max length of the handshake request's parameters, as upstream's websocketMaxMsgLen. */
+  /**
+   * Largest accepted incoming frame, bytes: `longConnSvr.websocketMaxMsgLen`. Upstream reads the
+   * key but ignores it (its read limit is the constant maxMessageSize, 51200; open PR #3769); msggw
+   * honours it. Default 51200, upstream's effective limit.
+   */
   websocketMaxMsgLen: number;
   /** Handshake timeout, seconds. */
   websocketTimeout: number;
-  /** Largest accepted incoming frame, bytes (upstream maxMessageSize). */
-  maxFrameBytes: number;
   /** Read deadline since the last frame/ping/pong, ms. */
   readDeadlineMs: number;
   /** Interval of server pings to Web clients, ms. */
@@ -50,8 +54,15 @@ export interface MsggwConfig {
   /** Token lifetime in days for tokens minted by the auth simulator. */
   tokenExpireDays: number;
 
-  /** Redis URL (redis://host:port/db); undefined = embedded ioredis-mock. */
+  /**
+   * Redis as a `--redis` URL (redis://, redis+cluster://, redis+sentinel://). Wins over `redis`.
+   * Neither set = embedded ioredis-mock.
+   */
   redisUrl?: string;
+  /** Redis as redis.yml describes it (several addresses, cluster or sentinel, ACL user, db ...). */
+  redis?: RedisSettings;
+  /** Let the simulators use a real Redis without AOF (acknowledged messages are lost if it crashes). */
+  redisVolatile: boolean;
 
   discovery: {
     kind: 'standalone' | 'etcd';
@@ -60,13 +71,26 @@ export interface MsggwConfig {
     username?: string;
     password?: string;
   };
-  /** Registered service names (discovery.yml rpcService). */
+  /**
+   * Upstream's `rpc.autoSetPorts`: the hub and metrics take free ports, and the metrics address is
+   * written to etcd under `<rootDirectory>/prometheus_discovery/<messageGateway name>/<index>`.
+   */
+  autoSetPorts: boolean;
+  /** Upstream's instance index (`-i`): which entry of the folder's port lists this process took. */
+  instanceIndex: number;
+  /** Registered service names (discovery.yml rpcService, or share.yml rpcRegisterName on v3.8.x). */
   serviceNames: { auth: string; user: string; msg: string; push: string; messageGateway: string };
 
   /** Addresses of real OpenIM services; a service left unset is found through discovery (the simulators register there). */
   serviceAddrs: { auth?: string; user?: string; msg?: string; push?: string };
   /** Start the embedded auth/user/msg/push simulators (default true). */
   simulators: boolean;
+  /**
+   * Calls to a gRPC server of this same process (gateway -> simulators, msg simulator -> hub)
+   * skip the network (src/rpc/local.ts); default true. False keeps them on real gRPC over
+   * loopback (`--no-in-process-rpc`). Everyone else always reaches the servers over gRPC.
+   */
+  inProcessRpc: boolean;
   /** Where the simulators listen (0 = free port). */
   simulatorPorts: { auth: number; user: number; msg: number; push: number };
   /** Groups the msg simulator knows from the start: groupID -> member user IDs. */
@@ -81,6 +105,12 @@ export interface MsggwConfig {
     batchSize: number;
     /** Re-report still-online users as online every this many ms (lease renewal). */
     renewIntervalMs: number;
+    /**
+     * Heartbeat TTL of this node's user set in Redis, ms (0 = off, as upstream): a node silent
+     * this long is dead and a peer, or its own restart, reports its users offline. Bounds stale
+     * presence after a crash at about 1.5x this plus mergeIntervalMs.
+     */
+    nodeTtlMs: number;
   };
   /** The online cache (upstream rpccache): shards, entries per shard, entry lifetime, and a memory budget in bytes. */
   onlineCache: { slots: number; slotSize: number; expireMs: number; maxBytes: number };
@@ -93,6 +123,9 @@ export interface MsggwConfig {
     /** Pending webhook POSTs kept at most; more are dropped (and counted). */
     queueSize: number;
   };
+
+  /** Where settings came from ("share.yml multiLogin.policy", "--port"), by config path; for error messages. */
+  origins?: Record<string, string>;
 
   /**
    * The admin event stream (`msggw tui --attach`): a token-guarded WebSocket on its own port.
@@ -134,10 +167,11 @@ export function defaultConfig(): MsggwConfig {
     metricsPort: 12140,
     metricsEnable: true,
     registerIP: '',
+    autoSetPorts: false,
+    instanceIndex: 0,
     websocketMaxConnNum: 100_000,
-    websocketMaxMsgLen: 4096,
+    websocketMaxMsgLen: 51_200,
     websocketTimeout: 10,
-    maxFrameBytes: 51_200,
     readDeadlineMs: 30_000,
     webPingIntervalMs: 27_000,
     writeQueueFrames: 256,
@@ -149,6 +183,7 @@ export function defaultConfig(): MsggwConfig {
     adminUserIDs: ['imAdmin'],
     multiLogin: { policy: 1, maxNumOneEnd: 30 },
     tokenExpireDays: 90,
+    redisVolatile: false,
     discovery: { kind: 'standalone', etcdAddrs: [], rootDirectory: 'openim' },
     serviceNames: {
       auth: 'auth-rpc-service',
@@ -159,9 +194,10 @@ export function defaultConfig(): MsggwConfig {
     },
     serviceAddrs: {},
     simulators: true,
+    inProcessRpc: true,
     simulatorPorts: { auth: 0, user: 0, msg: 0, push: 0 },
     groups: {},
-    presence: { workers: 4, mergeIntervalMs: 1000, batchSize: 100, renewIntervalMs: 10 * 60_000 },
+    presence: { workers: 4, mergeIntervalMs: 1000, batchSize: 100, renewIntervalMs: 10 * 60_000, nodeTtlMs: 15_000 },
     onlineCache: { slots: 1024, slotSize: 2048, expireMs: 15 * 60_000, maxBytes: 64 * 1024 * 1024 },
     webhooks: {
       url: '',

@@ -1,12 +1,16 @@
 import { defaultConfig, mergeConfig, type DeepPartial, type MsggwConfig } from './config.js';
-import { loadOpenIMConfigFolder } from './openim-folder.js';
-import { describePolicies, knownPolicies } from '../gateway/multi-login.js';
+import { loadOpenIMConfigFolder, type ConfigOrigins, type ServiceNameLayout } from './openim-folder.js';
+import { validateConfig } from './validate.js';
+import { parseServiceNames } from './service-names.js';
 import { parseDiscoveryFlag } from '../discovery/index.js';
+import { checkHostPort } from '../util/addr.js';
+import { parseRedisUrl } from '../redis/connect.js';
 
 /** The values of the flags every gateway-starting command shares (serve, sim, tui; defined in commands/support/serve-flags.ts). */
 export interface ServeFlagValues {
   config?: string;
-  listen: string;
+  index?: number;
+  listen?: string;
   port?: number;
   'hub-port'?: number;
   'metrics-port'?: number;
@@ -15,6 +19,7 @@ export interface ServeFlagValues {
   'register-ip'?: string;
   secret?: string;
   'multi-login-policy'?: number;
+  'max-msg-len'?: number;
   'max-conn'?: number;
   'write-queue-frames'?: number;
   'write-buffer-bytes'?: number;
@@ -23,14 +28,20 @@ export interface ServeFlagValues {
   'max-subscribe-ids'?: number;
   'online-cache-bytes'?: number;
   admin?: string;
-  auth?: string;
-  user?: string;
-  msg?: string;
-  push?: string;
-  simulators: boolean;
+  'auth-addr'?: string;
+  'user-addr'?: string;
+  'msg-addr'?: string;
+  'push-addr'?: string;
+  simulators?: boolean;
+  'service-names'?: string;
   gateway: boolean;
+  'in-process-rpc'?: boolean;
   group?: string[];
+  /** Milliseconds. */
   'merge-interval'?: number;
+  'redis-volatile'?: boolean;
+  /** Milliseconds, whole seconds. */
+  'node-ttl'?: number;
   'webhook-url'?: string;
   'admin-port'?: number;
   'admin-token'?: string;
@@ -40,23 +51,57 @@ export interface ServeFlagValues {
   'strict-tokens'?: boolean;
 }
 
+/** A serve config and what the user should be told about it. */
+export interface ServeConfig {
+  config: MsggwConfig;
+  /** Each names its file and key (old layouts, missing secret ...). */
+  warnings: string[];
+  /** Which service-name layout the names came from. */
+  serviceNameLayout: ServiceNameLayout | '--service-names';
+}
+
 /** Builds the node config from defaults, an OpenIM config folder and flags; throws Error with a fix on bad input. */
 export function configFromFlags(f: ServeFlagValues): MsggwConfig {
+  return loadServeConfig(f).config;
+}
+
+/** As configFromFlags, with the folder's warnings. */
+export function loadServeConfig(f: ServeFlagValues): ServeConfig {
   let cfg = defaultConfig();
-  if (f.config) cfg = mergeConfig(cfg, loadOpenIMConfigFolder(f.config));
-  const o: DeepPartial<MsggwConfig> = { listenIP: f.listen, simulators: f.simulators };
-  if (f.port !== undefined) o.wsPort = f.port;
-  if (f['hub-port'] !== undefined) o.hubPort = f['hub-port'];
-  if (f['metrics-port'] !== undefined) o.metricsPort = f['metrics-port'];
-  if (f.redis) o.redisUrl = f.redis;
-  if (f.discovery) o.discovery = parseDiscoveryFlag(f.discovery);
-  if (f['register-ip']) o.registerIP = f['register-ip'];
-  if (f.secret) o.secret = f.secret;
-  if (f['multi-login-policy'] !== undefined) {
-    if (!knownPolicies.includes(f['multi-login-policy'])) throw new Error(`multi-login policy ${f['multi-login-policy']} is unknown: use ${describePolicies()}`);
-    o.multiLogin = { policy: f['multi-login-policy'] };
+  const origins: ConfigOrigins = {};
+  let warnings: string[] = [];
+  let layout: ServeConfig['serviceNameLayout'] = 'none';
+  if (f.index !== undefined && !f.config) throw new Error('-i/--index picks entries of the port lists in an OpenIM config folder: pass -c <folder> too');
+  if (f.config) {
+    const folder = loadOpenIMConfigFolder(f.config, { index: f.index ?? 0 });
+    cfg = mergeConfig(cfg, folder.values);
+    // The folder's redis.yml replaces msggw's default, not merges into it.
+    if (folder.values.redis) cfg.redis = folder.values.redis as MsggwConfig['redis'];
+    Object.assign(origins, folder.origins);
+    warnings = folder.warnings;
+    layout = folder.serviceNameLayout;
   }
-  if (f['max-conn'] !== undefined) o.websocketMaxConnNum = f['max-conn'];
+  const o: DeepPartial<MsggwConfig> = {};
+  if (f['in-process-rpc'] === false) o.inProcessRpc = false;
+  const flag = (path: string, name: string) => (origins[path] = `--${name}`);
+  if (f.listen !== undefined) {
+    o.listenIP = f.listen;
+    flag('listenIP', 'listen');
+  }
+  if (f.port !== undefined) (o.wsPort = f.port), flag('wsPort', 'port');
+  if (f['hub-port'] !== undefined) (o.hubPort = f['hub-port']), flag('hubPort', 'hub-port');
+  if (f['metrics-port'] !== undefined) (o.metricsPort = f['metrics-port']), flag('metricsPort', 'metrics-port');
+  if (f.redis) {
+    parseRedisUrl(f.redis);
+    o.redisUrl = f.redis;
+    flag('redis', 'redis');
+  }
+  if (f.discovery) (o.discovery = parseDiscoveryFlag(f.discovery)), flag('discovery', 'discovery');
+  if (f['register-ip']) (o.registerIP = f['register-ip']), flag('registerIP', 'register-ip');
+  if (f.secret) (o.secret = f.secret), flag('secret', 'secret');
+  if (f['multi-login-policy'] !== undefined) (o.multiLogin = { policy: f['multi-login-policy'] }), flag('multiLogin.policy', 'multi-login-policy');
+  if (f['max-msg-len'] !== undefined) (o.websocketMaxMsgLen = f['max-msg-len']), flag('websocketMaxMsgLen', 'max-msg-len');
+  if (f['max-conn'] !== undefined) (o.websocketMaxConnNum = f['max-conn']), flag('websocketMaxConnNum', 'max-conn');
   if (f['write-queue-frames'] !== undefined) o.writeQueueFrames = f['write-queue-frames'];
   if (f['write-buffer-bytes'] !== undefined) o.writeQueueBytes = f['write-buffer-bytes'];
   if (f['inbound-bytes-per-sec'] !== undefined) o.inboundBytesPerSec = f['inbound-bytes-per-sec'];
@@ -64,8 +109,17 @@ export function configFromFlags(f: ServeFlagValues): MsggwConfig {
   if (f['max-subscribe-ids'] !== undefined) o.maxSubscribeIDsPerRequest = f['max-subscribe-ids'];
   if (f['online-cache-bytes'] !== undefined) o.onlineCache = { maxBytes: f['online-cache-bytes'] };
   if (f.admin) o.adminUserIDs = f.admin.split(',').map((s) => s.trim()).filter(Boolean);
+  if (f['service-names'] !== undefined) {
+    o.serviceNames = parseServiceNames(f['service-names'], cfg.serviceNames);
+    layout = '--service-names';
+    for (const k of Object.keys(o.serviceNames)) flag(`serviceNames.${k}`, 'service-names');
+  }
   const addrs: Record<string, string> = {};
-  for (const k of ['auth', 'user', 'msg', 'push'] as const) if (f[k]) addrs[k] = f[k]!;
+  for (const k of ['auth', 'user', 'msg', 'push'] as const) {
+    const a = f[`${k}-addr`];
+    // The flags check this already; an embedder passing values directly gets the same check.
+    if (a) addrs[k] = checkHostPort(a, `--${k}-addr`);
+  }
   if (Object.keys(addrs).length > 0) o.serviceAddrs = addrs;
   if (f.group) {
     const groups: Record<string, string[]> = {};
@@ -77,6 +131,12 @@ export function configFromFlags(f: ServeFlagValues): MsggwConfig {
     o.groups = groups;
   }
   if (f['merge-interval'] !== undefined) o.presence = { mergeIntervalMs: f['merge-interval'] };
+  if (f['node-ttl'] !== undefined) {
+    // Milliseconds (a duration flag); the TTL lives in Redis in whole seconds.
+    if (!(f['node-ttl'] >= 0) || f['node-ttl'] % 1000 !== 0) throw new Error(`--node-ttl ${f['node-ttl']}ms: expected whole seconds, e.g. 30s (0 = off)`);
+    o.presence = { ...o.presence, nodeTtlMs: f['node-ttl'] };
+  }
+  if (f['redis-volatile']) o.redisVolatile = true;
   if (f['webhook-url']) {
     const on = { enable: true, timeout: 5 };
     o.webhooks = { url: f['webhook-url'], afterUserOnline: on, afterUserOffline: on, afterUserKickOff: on };
@@ -85,9 +145,17 @@ export function configFromFlags(f: ServeFlagValues): MsggwConfig {
   o.admin = { enable: f['admin-stream'] ?? true };
   if (f['admin-port'] !== undefined) o.admin.port = f['admin-port'];
   if (f['admin-token']) o.admin.token = f['admin-token'];
-  // Like the admin stream: a bare config has no REST API; the CLI commands serve it unless told not to.
-  o.api = { enable: (f.api ?? true) && f.simulators };
-  if (f['api-port'] !== undefined) o.api.port = f['api-port'];
-  if (f['strict-tokens']) o.api.strictTokens = true;
-  return mergeConfig(cfg, o);
+  if (f['api-port'] !== undefined) {
+    o.api = { port: f['api-port'] };
+    flag('api.port', 'api-port');
+  }
+  if (f['strict-tokens']) o.api = { ...(o.api ?? {}), strictTokens: true };
+  const out = mergeConfig(cfg, o);
+  // Simulators register fake auth/user/msg/push services: never into a real deployment unless asked.
+  out.simulators = f.simulators ?? !(f.config || out.discovery.kind === 'etcd');
+  // Like the admin stream: a bare config has no REST API; the CLI commands serve it with the simulators unless told not to.
+  out.api.enable = (f.api ?? true) && out.simulators;
+  out.origins = origins;
+  validateConfig(out);
+  return { config: out, warnings, serviceNameLayout: layout };
 }

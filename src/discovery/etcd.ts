@@ -33,6 +33,8 @@ function cappedBackoff(minMs: number, maxMs: number, attempt = 0): WatchBackoff 
 }
 
 function describe(e: unknown): string {
+  // etcd3 stops trying for a while after every endpoint failed; its "circuit breaker is open" says nothing to a user.
+  if (e instanceof Error && (e.constructor.name === 'BrokenCircuitError' || /circuit breaker is open/.test(e.message))) return 'etcd is unreachable (every endpoint failed just now; retrying shortly)';
   return e instanceof Error ? e.message : String(e);
 }
 
@@ -99,6 +101,8 @@ class Registration {
     private readonly ctx: Ctx,
     readonly key: string,
     private readonly value: string,
+    /** Lease TTL, seconds (default the discovery's). */
+    private readonly ttl = ctx.ttl,
   ) {}
 
   /** First registration; rejects when etcd cannot be reached, as upstream's Register does. */
@@ -132,7 +136,7 @@ class Registration {
   }
 
   private async grantAndPut(): Promise<Lease> {
-    const lease = this.ctx.client.lease(this.ctx.ttl, this.ctx.deadline());
+    const lease = this.ctx.client.lease(this.ttl, this.ctx.deadline());
     try {
       await lease.put(this.key).value(this.value).options(this.ctx.deadline()).exec();
       return lease;
@@ -276,6 +280,7 @@ export class EtcdDiscovery implements Discovery {
   private readonly client: Etcd3;
   private readonly ctx: Ctx;
   private readonly callTimeoutMs: number;
+  private readonly hostList: string[];
   private readonly registrations = new Set<Registration>();
   private readonly watches = new Set<ServiceWatch>();
   private closing: Promise<void> | undefined;
@@ -283,6 +288,7 @@ export class EtcdDiscovery implements Discovery {
   constructor(opts: EtcdDiscoveryOptions) {
     if (opts.hosts.length === 0) throw new Error('etcd discovery needs at least one endpoint');
     this.rootDirectory = (opts.rootDirectory ?? 'openim').replace(/\/+$/, '');
+    this.hostList = [...opts.hosts];
     this.callTimeoutMs = opts.callTimeoutMs ?? 5000;
     const maxRetryDelayMs = opts.maxRetryDelayMs ?? 3000;
     const ttl = opts.leaseTTL ?? 30;
@@ -314,10 +320,35 @@ export class EtcdDiscovery implements Discovery {
     return `${this.servicePrefix(serviceName)}${addr}`;
   }
 
+  /** The etcd endpoints this discovery talks to. */
+  get hosts(): string[] {
+    return this.hostList;
+  }
+
+  /**
+   * One read with a deadline, so that an unreachable etcd is reported with its real cause
+   * (connection refused, auth failed ...) before anything else tries and trips etcd3's breaker.
+   */
+  async probe(): Promise<void> {
+    await this.client.get(`${this.rootDirectory}/`).options({ deadline: Date.now() + this.callTimeoutMs }).string();
+  }
+
   async register(serviceName: string, addr: string): Promise<() => Promise<void>> {
-    if (this.closing) throw new Error('discovery is closed');
     const value: NamingEndpoint = { Addr: addr, Metadata: null };
-    const reg = new Registration(this.ctx, this.keyFor(serviceName, addr), JSON.stringify(value));
+    return this.keep(this.keyFor(serviceName, addr), JSON.stringify(value));
+  }
+
+  /**
+   * Puts `key` (a full key, root directory included) under a lease of its own, kept alive and
+   * re-put when lost, until the returned function is called; as upstream's SetWithLease.
+   */
+  async putWithLease(key: string, value: string, ttlSeconds: number): Promise<() => Promise<void>> {
+    return this.keep(key, value, ttlSeconds);
+  }
+
+  private async keep(key: string, value: string, ttl?: number): Promise<() => Promise<void>> {
+    if (this.closing) throw new Error('discovery is closed');
+    const reg = new Registration(this.ctx, key, value, ttl);
     this.registrations.add(reg);
     try {
       await reg.start();
@@ -334,7 +365,12 @@ export class EtcdDiscovery implements Discovery {
 
   async resolve(serviceName: string): Promise<string[]> {
     const prefix = this.servicePrefix(serviceName);
-    const kvs = await this.client.getAll().prefix(prefix).options({ deadline: Date.now() + this.callTimeoutMs }).strings();
+    let kvs: Record<string, string>;
+    try {
+      kvs = await this.client.getAll().prefix(prefix).options({ deadline: Date.now() + this.callTimeoutMs }).strings();
+    } catch (e) {
+      throw new Error(`etcd ${this.hostList.join(',')}: listing ${prefix} failed: ${describe(e)}`, { cause: e });
+    }
     return [...new Set(Object.entries(kvs).map(([k, v]) => addrOf(k, v)))].sort();
   }
 

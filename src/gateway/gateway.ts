@@ -113,7 +113,8 @@ export class Gateway implements ConnectionOwner {
 
   async handleRequest(conn: Connection, req: Req): Promise<Resp> {
     const started = performance.now();
-    const ctx: RpcContext = { operationID: req.operationID, opUserID: req.sendID, platform: platformName(conn.platformID), connID: conn.connID };
+    // opUserID is the connection's authenticated user, never a field of the request: the services check access against it.
+    const ctx: RpcContext = { operationID: req.operationID, opUserID: conn.userID, platform: platformName(conn.platformID), connID: conn.connID };
     const resp = await this.opts.handleRequest(conn, req, ctx);
     if (this.events.active) {
       this.events.emit({

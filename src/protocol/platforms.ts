@@ -53,10 +53,44 @@ export function platformName(id: number): string {
   return platformNames[id] ?? '';
 }
 
-/** The platform ID for an upstream name (0 when unknown). */
+/** The platform ID for a name, any case, upstream's or a common alias (0 when unknown). */
 export function platformIdByName(name: string): number {
-  for (const [id, n] of Object.entries(platformNames)) if (n === name) return Number(id);
-  return 0;
+  return byLowerName.get(name.trim().toLowerCase()) ?? 0;
+}
+
+/** Lower-cased upstream names plus the spellings people type, to IDs. */
+const byLowerName = new Map<string, number>([
+  ...Object.entries(platformNames).map(([id, n]) => [n.toLowerCase(), Number(id)] as [string, number]),
+  ['androidpad', 8],
+  ['mac', 4],
+  ['macos', 4],
+  ['harmony', 11],
+]);
+
+/** The platform ID of an ID or a name in any case, as {@link parsePlatform} reads it; 0 when it is neither. */
+export function platformIdOf(input: string | number): number {
+  const s = String(input).trim();
+  const id = /^\d+$/.test(s) ? Number(s) : platformIdByName(s);
+  return isValidPlatform(id) ? id : 0;
+}
+
+/** A platform given as an ID or a name that is neither (thrown by {@link parsePlatform}). */
+export class PlatformError extends Error {
+  readonly code = 'MSGGW_BAD_PLATFORM';
+  readonly suggestion = `an ID 1-11 or a name: ${Object.values(platformNames).join(', ')} (any case)`;
+}
+
+/**
+ * The one reading of a platform everywhere (flags, scenario files, TUI prompts): an ID
+ * (`5`) or a name in any case (`web`, `Web`, `IOS`, `ios`, `mac`). Throws {@link PlatformError}.
+ */
+export function parsePlatform(input: string | number, what = 'platform'): number {
+  const s = String(input).trim();
+  const id = platformIdOf(s);
+  if (id === 0) {
+    throw new PlatformError(/^\d+$/.test(s) ? `${what} ${s} is not an OpenIM platform ID (1-11)` : `${what} "${s}" is not an OpenIM platform name`);
+  }
+  return id;
 }
 
 export function platformClass(id: number): PlatformClass | undefined {

@@ -1,6 +1,6 @@
 import type { Discovery } from '../discovery/discovery.js';
 import { errs } from '../protocol/errors.js';
-import { createClient, type RpcClient } from './grpc-client.js';
+import { createClient, type ClientOptions, type RpcClient } from './grpc-client.js';
 import type { RpcObserver } from './server.js';
 import type { GrpcService, Methods } from './services.js';
 
@@ -20,6 +20,7 @@ export class ServicePool<M extends Methods<M>> {
     readonly serviceName: string,
     source: { discovery: Discovery } | { addrs: string[] },
     private readonly observer?: RpcObserver,
+    private readonly clientOptions: ClientOptions = {},
   ) {
     if ('addrs' in source) {
       this.update(source.addrs);
@@ -76,7 +77,7 @@ export class ServicePool<M extends Methods<M>> {
         this.clients.delete(addr);
       }
     }
-    for (const addr of want) if (!this.clients.has(addr)) this.clients.set(addr, createClient(this.svc, addr, this.observer));
+    for (const addr of want) if (!this.clients.has(addr)) this.clients.set(addr, createClient(this.svc, addr, this.observer, this.clientOptions));
     this.order = [...want].sort();
   }
 }

@@ -1,4 +1,5 @@
-import { Server, ServerCredentials, status as GrpcStatus, type Metadata, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status as GrpcStatus, type Metadata, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { registerLocalServer } from './local.js';
 import type { Init } from '../protocol/pb-types.js';
 import { type RpcContext, metadataToContext } from './context.js';
 import type { GrpcService, Methods } from './services.js';
@@ -84,15 +85,28 @@ const MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
  */
 export async function listenGrpc(host: string, port: number, add: (s: Server) => void): Promise<{ server: Server; port: number }> {
   const server = new Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES });
+  // What `add` registers is also offered to in-process callers (src/rpc/local.ts).
+  const services: [ServiceDefinition, UntypedServiceImplementation][] = [];
+  const addService = server.addService.bind(server);
+  server.addService = (definition: ServiceDefinition, impl: UntypedServiceImplementation): void => {
+    services.push([definition, impl]);
+    addService(definition, impl);
+  };
   add(server);
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
+  localServers.set(server, registerLocalServer(host, bound, services));
   return { server, port: bound };
 }
 
+/** Forgets a server's in-process registration (stopGrpc). */
+const localServers = new WeakMap<Server, () => void>();
+
 /** Stops a gRPC server: in-flight calls get `graceMs` to finish, then it is stopped regardless. */
 export function stopGrpc(server: Server, graceMs = 2000): Promise<void> {
+  localServers.get(server)?.();
+  localServers.delete(server);
   return new Promise<void>((resolve) => {
     const t = setTimeout(() => {
       server.forceShutdown();

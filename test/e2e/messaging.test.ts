@@ -125,7 +125,7 @@ describe.each(variants)('messaging end to end ($sdkType, gzip=$gzip)', ({ sdkTyp
 describe('close rules: only the offending connection goes', () => {
   let node: Harness;
   beforeAll(async () => {
-    node = await startNode({ maxFrameBytes: 4096 });
+    node = await startNode({ websocketMaxMsgLen: 4096 });
   });
   afterAll(async () => {
     await node.close();

@@ -34,7 +34,7 @@ export function runCli(args: string[], timeoutMs = 20_000, input?: string): Prom
 /** A long-running `msggw serve --json` child; resolves once it printed its addresses. */
 export interface ServeProcess {
   proc: ChildProcess;
-  addrs: { ws?: string; hub?: string; metrics?: string; auth?: string; user?: string; msg?: string; push?: string };
+  addrs: { ws?: string; hub?: string; metrics?: string; auth?: string; user?: string; msg?: string; push?: string; api?: string };
   stop(): Promise<void>;
   stderr(): string;
 }

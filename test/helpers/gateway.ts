@@ -10,7 +10,9 @@ import { startHarness, type Harness } from '../../harness/harness.js';
 
 /** Starts a full node (gateway, hub, simulators) on free loopback ports, through the harness. */
 export function startNode(over: DeepPartial<MsggwConfig> = {}, opts: { discovery?: Discovery; redisMockKey?: number } = {}): Promise<Harness> {
-  const cfg = mergeConfig(defaultConfig(), { wsPort: 0, hubPort: 0, metricsPort: 0, ...over });
+  // Fidelity tests keep the gateway's calls to the simulators on real gRPC (the in-process
+  // transport is pinned to it by test/perf/in-process-rpc.test.ts); pass inProcessRpc: true to use it.
+  const cfg = mergeConfig(defaultConfig(), { wsPort: 0, hubPort: 0, metricsPort: 0, inProcessRpc: false, ...over });
   return startHarness(cfg, opts);
 }
 

@@ -27,8 +27,9 @@ describe('two msggw serve processes on one etcd and one Redis', () => {
   beforeAll(async () => {
     etcd = await startEtcd();
     redis = await startRedisServer();
-    const common = ['--port', '0', '--hub-port', '0', '--metrics-port', '0', '--redis', redis.url, '--discovery', `etcd://${etcd.endpoint}`, '--merge-interval', '20'];
-    nodeA = await startServe(common);
+    const common = ['--port', '0', '--hub-port', '0', '--metrics-port', '0', '--redis', redis.url, '--discovery', `etcd://${etcd.endpoint}`, '--merge-interval', '20ms'];
+    // With etcd the simulators are off unless asked for: node A asks, node B runs only a gateway.
+    nodeA = await startServe([...common, '--simulators']);
     nodeB = await startServe([...common, '--no-simulators']);
   }, 60_000);
 

@@ -96,7 +96,10 @@ describe('units, mixes and tokens', () => {
     expect(parseDuration('250ms')).toBe(250);
     expect(parseDuration('1.5s')).toBe(1500);
     expect(parseDuration('2m')).toBe(120_000);
-    expect(parseDuration('40')).toBe(40);
+    expect(parseDuration('40')).toBe(40_000);
+    expect(parseDuration(2)).toBe(2000);
+    expect(parseDuration('1m30s')).toBe(90_000);
+    expect(() => parseDuration('10x')).toThrow(/a bare number is seconds/);
     expect(() => parseDuration('ten seconds', '--duration')).toThrow(/--duration/);
   });
 

@@ -63,7 +63,7 @@ describe('msggw tui in tmux', () => {
     if (!existsSync(join(ROOT, 'dist', 'commands', 'tui.js'))) {
       throw new Error('dist/ is missing the tui command: run npm run build (npm test does it in pretest)');
     }
-    const cmd = 'node bin/run.js tui --port 0 --hub-port 0 --metrics-port 0 --admin-port 0 --merge-interval 100';
+    const cmd = 'node bin/run.js tui --port 0 --hub-port 0 --metrics-port 0 --admin-port 0 --merge-interval 100ms';
     tmux('new-session', '-d', '-s', SESSION, '-x', String(COLS), '-y', String(ROWS), '-c', ROOT, '-e', 'LANG=C.UTF-8', `${cmd}; echo TUI-EXITED $?; sleep 30`);
 
     const up = await waitFor('the TUI to start', (s) => s.includes('msggw tui │ embedded') && s.includes('press n to spawn'), 30_000);

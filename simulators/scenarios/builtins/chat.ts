@@ -1,7 +1,8 @@
 /** `chat`: single-chat pairs sending at a target rate; the reference messaging load. */
 import type { SimConn } from '../engine.js';
-import { forEachLimit, type Scenario, type ScenarioContext } from '../scenario.js';
+import { forEachLimit, numberedUsers, type Scenario, type ScenarioContext } from '../scenario.js';
 import { pace } from '../timing.js';
+import { MESSAGE_CHECKS, type PaceTarget } from '../checks.js';
 
 /** Parameters of {@link chatScenario}. */
 export interface ChatParams {
@@ -17,7 +18,10 @@ export function chatScenario(p: ChatParams): Scenario {
   return {
     name: 'chat',
     params: { ...p },
+    userIDs: (prefix) => numberedUsers(prefix, p.users),
     trackMessages: true,
+    defaultChecks: [...MESSAGE_CHECKS, 'kicks.unexpected==0'],
+    paceTargets: (m) => [rateTarget(p.rate, p.durationMs, m)],
     async run(ctx) {
       const conns = await openAndSync(ctx, p.users);
       if (conns.length < 2) throw new Error(`chat needs at least 2 connected users, got ${conns.length}`);
@@ -57,4 +61,9 @@ export async function sendPairs(ctx: ScenarioContext, conns: readonly SimConn[],
   });
   ctx.markLoadEnd();
   return n;
+}
+
+/** The `--rate` target of a sending scenario, against the measured `throughput.sent`. */
+export function rateTarget(rate: number, durationMs: number, m: Readonly<Record<string, number | null>>): PaceTarget {
+  return { what: `--rate ${rate}`, asked: rate, reached: m['throughput.sent'] ?? null, possible: Math.floor((rate * durationMs) / 1000) };
 }

@@ -1,5 +1,5 @@
 /** `connect`: a connection storm (optionally ramped) and a hold, measuring handshakes and drops. */
-import type { Scenario } from '../scenario.js';
+import { numberedUsers, type Scenario } from '../scenario.js';
 import { sleep } from '../timing.js';
 
 /** Parameters of {@link connectScenario}. */
@@ -21,7 +21,16 @@ export function connectScenario(p: ConnectParams): Scenario {
   return {
     name: 'connect',
     params: { ...p },
+    userIDs: (prefix) => numberedUsers(prefix, p.users),
     trackMessages: false,
+    defaultChecks: ['connections.opened>0', 'kicks.unexpected==0'],
+    // The ramp counts from the first dial to the last handshake (time.open).
+    paceTargets: (m) => {
+      if (p.rampPerSec <= 0) return [];
+      const opened = m['connections.opened'] ?? 0;
+      const ms = m['time.open'];
+      return [{ what: `--ramp ${p.rampPerSec}`, asked: p.rampPerSec, reached: ms ? (opened * 1000) / ms : null }];
+    },
     async run(ctx) {
       const { run } = ctx;
       const cap = p.durationMs !== undefined ? ctx.within(p.durationMs) : ctx.signal;

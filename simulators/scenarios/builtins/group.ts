@@ -1,7 +1,9 @@
 /** `group`: one group, every member online, a few senders at a rate: fan-out. */
 import { SessionType } from '../../../src/protocol/conversation.js';
-import { forEachLimit, type Scenario } from '../scenario.js';
+import { forEachLimit, numberedUsers, type Scenario } from '../scenario.js';
 import { pace, sleep } from '../timing.js';
+import { MESSAGE_CHECKS } from '../checks.js';
+import { rateTarget } from './chat.js';
 
 /** How the members become members of the group on the target. */
 export type GroupJoin = 'auto' | 'first-send' | 'none';
@@ -28,7 +30,10 @@ export function groupScenario(p: GroupParams): Scenario {
   return {
     name: 'group',
     params: { ...p },
+    userIDs: (prefix) => numberedUsers(prefix, p.members),
     trackMessages: true,
+    defaultChecks: [...MESSAGE_CHECKS, 'kicks.unexpected==0'],
+    paceTargets: (m) => [rateTarget(p.rate, p.durationMs, m)],
     async run(ctx) {
       const { run, target } = ctx;
       if (p.senders < 1 || p.senders > p.members) throw new Error(`--senders must be between 1 and --members (${p.members}), got ${p.senders}`);

@@ -44,6 +44,8 @@ export function multiloginScenario(p: MultiloginParams): Scenario {
     name: 'multilogin',
     params: { ...p },
     trackMessages: false,
+    // Policy 0 calls for no kick; every other policy's sequence makes some.
+    defaultChecks: [...(p.policy === 0 ? [] : ['kicks.expected>0']), 'kicks.missing==0', 'kicks.unexpected==0'],
     async run(ctx) {
       const { run, target } = ctx;
       if (!run.o.tokens.canMint) throw new Error('multilogin needs a fresh token per login: use --secret, not --tokens');

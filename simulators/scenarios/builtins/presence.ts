@@ -37,7 +37,10 @@ export function presenceScenario(p: PresenceParams): Scenario {
   return {
     name: 'presence',
     params: { ...p },
+    // Presence names its users <prefix>w<i> (watched) and <prefix>s<i> (subscribers).
+    userIDs: (prefix) => [...Array.from({ length: p.watched }, (_, i) => `${prefix}w${i + 1}`), ...Array.from({ length: p.subscribers }, (_, i) => `${prefix}s${i + 1}`)],
     trackMessages: false,
+    defaultChecks: ['presence.notifications>0', 'presence.stale==0', 'kicks.unexpected==0'],
     async run(ctx) {
       const { run } = ctx;
       const setup = ctx.within(ctx.setupTimeoutMs);

@@ -1,7 +1,8 @@
 /** `reconnect`: chat traffic while clients are dropped abruptly; they reconnect with backoff and must catch up without gaps. */
-import type { Scenario } from '../scenario.js';
+import { numberedUsers, type Scenario } from '../scenario.js';
 import { pace } from '../timing.js';
-import { openAndSync, sendPairs } from './chat.js';
+import { openAndSync, rateTarget, sendPairs } from './chat.js';
+import { MESSAGE_CHECKS } from '../checks.js';
 
 /** Parameters of {@link reconnectScenario}. */
 export interface ReconnectParams {
@@ -25,7 +26,10 @@ export function reconnectScenario(p: ReconnectParams): Scenario {
   return {
     name: 'reconnect',
     params: { ...p },
+    userIDs: (prefix) => numberedUsers(prefix, p.users),
     trackMessages: true,
+    defaultChecks: [...MESSAGE_CHECKS, 'kicks.unexpected==0'],
+    paceTargets: (m) => [rateTarget(p.rate, p.durationMs, m)],
     reconnect: { minDelayMs: p.backoffMs, maxDelayMs: Math.max(2000, p.backoffMs * 8) },
     async run(ctx) {
       const { run } = ctx;

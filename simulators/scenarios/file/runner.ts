@@ -5,8 +5,10 @@
  * and the load window's signal stops the VUs still running.
  */
 import type { SimConn } from '../engine.js';
-import type { Scenario, ScenarioContext } from '../scenario.js';
+import { numberedUsers, type Scenario, type ScenarioContext } from '../scenario.js';
 import { pace, sleep } from '../timing.js';
+import { INTEGRITY_CHECKS } from '../checks.js';
+import type { FlowCounts, FlowsSection } from '../report.js';
 import { peerOf } from '../builtins/chat.js';
 import { expand, type Flow, type ScenarioFile, type Step } from './schema.js';
 import { ReqIdentifier } from '../../../src/protocol/identifiers.js';
@@ -17,25 +19,25 @@ export interface FileScenarioOptions {
   maxVUs?: number;
 }
 
-interface FlowStats {
-  started: number;
-  completed: number;
-  failed: number;
-  aborted: number;
-  failures: Record<string, number>;
-}
+type FlowStats = FlowCounts;
+const emptyStats = (): FlowStats => ({ started: 0, completed: 0, failed: 0, aborted: 0, failures: {} });
 
 /** A step failed (the VU stops; its connection is closed). */
 class StepError extends Error {}
 
 /** The scenario of a validated file; `source` is the file path shown in the report. */
 export function fileScenario(doc: ScenarioFile, source: string, o: FileScenarioOptions = {}): Scenario {
-  const usesMessages = doc.flows.some((f) => f.steps.some((s) => s.kind === 'send' || s.kind === 'waitPush'));
+  const sends = doc.flows.some((f) => f.steps.some((s) => s.kind === 'send'));
+  const usesMessages = sends || doc.flows.some((f) => f.steps.some((s) => s.kind === 'waitPush'));
   const maxVUs = o.maxVUs ?? 5000;
   return {
     name: `run ${doc.name}`,
     params: { file: source, name: doc.name, users: doc.users, phases: doc.phases, flows: doc.flows.map((f) => ({ name: f.name, weight: f.weight, steps: f.steps.length })), groups: Object.keys(doc.groups) },
     trackMessages: usesMessages,
+    // No kick check: VUs share the user pool, so two on one user and platform kick each other by policy.
+    defaultChecks: ['flows.started>0', 'flows.failed==0', ...(sends ? ['messages.sent>0'] : []), ...(usesMessages ? INTEGRITY_CHECKS : [])],
+    userIDs: (prefix) => numberedUsers(prefix, doc.users),
+    extraPlatforms: [...new Set(doc.flows.flatMap((f) => f.steps.flatMap((st) => (st.kind === 'connect' && st.platformID !== undefined ? [st.platformID] : []))))],
     async run(ctx) {
       const { run, target } = ctx;
       for (const [name, members] of Object.entries(doc.groups)) {
@@ -44,7 +46,8 @@ export function fileScenario(doc: ScenarioFile, source: string, o: FileScenarioO
         if (!(await target.defineGroup(groupID, ids))) ctx.note(`group ${groupID}: an external gateway must know it (msggw serve --group ${groupID}=${ids.slice(0, 3).join(',')}...) or members join on their first send only`);
         run.setGroup(groupID, ids);
       }
-      const stats = new Map<string, FlowStats>(doc.flows.map((f) => [f.name, { started: 0, completed: 0, failed: 0, aborted: 0, failures: {} }]));
+      const stats = new Map<string, FlowStats>(doc.flows.map((f) => [f.name, emptyStats()]));
+      const byPhase = new Map<string, FlowStats>(doc.phases.map((ph) => [ph.name, emptyStats()]));
       // The load window (--duration, or the phases plus time to finish) bounds arrivals and VUs alike.
       const window = ctx.within(ctx.loadMs);
       const running = new Set<Promise<void>>();
@@ -68,7 +71,7 @@ export function fileScenario(doc: ScenarioFile, source: string, o: FileScenarioO
           flow: flow.name,
           phase: phaseName,
         };
-        const p = runVU(ctx, flow, vars, window, loopUntil, stats.get(flow.name)!).finally(() => running.delete(p));
+        const p = runVU(ctx, flow, vars, window, loopUntil, [stats.get(flow.name)!, byPhase.get(phaseName)!]).finally(() => running.delete(p));
         running.add(p);
       };
       const arrivalsEnd = performance.now() + Math.min(doc.totalMs, ctx.loadMs);
@@ -89,18 +92,19 @@ export function fileScenario(doc: ScenarioFile, source: string, o: FileScenarioO
       // The window signal ends VUs still running at the cap; this only waits for them to wind down.
       await Promise.all([...running]);
       ctx.markLoadEnd();
-      const flows: Record<string, FlowStats> = Object.fromEntries(stats);
-      ctx.section('flows', { vus: vuSeq, skipped, byFlow: flows });
+      const section: FlowsSection = { vus: vuSeq, skipped, byFlow: Object.fromEntries(stats), byPhase: Object.fromEntries(byPhase) };
+      ctx.section('flows', section);
       if (skipped > 0) ctx.note(`${skipped} arrivals skipped: more than ${maxVUs} virtual users were running`);
     },
   };
 }
 
-async function runVU(ctx: ScenarioContext, flow: Flow, vars: Record<string, string>, signal: AbortSignal, loopUntil: number | undefined, stats: FlowStats): Promise<void> {
+/** Runs one VU; `tallies` are its flow's and its phase's counts. */
+async function runVU(ctx: ScenarioContext, flow: Flow, vars: Record<string, string>, signal: AbortSignal, loopUntil: number | undefined, tallies: readonly FlowStats[]): Promise<void> {
   const { run } = ctx;
   const c = run.metrics.counters;
   c.flowsStarted++;
-  stats.started++;
+  for (const t of tallies) t.started++;
   const vu: VUState = { conn: undefined, pushMark: 0 };
   try {
     do {
@@ -110,15 +114,17 @@ async function runVU(ctx: ScenarioContext, flow: Flow, vars: Record<string, stri
       }
     } while (loopUntil !== undefined && performance.now() < loopUntil && !signal.aborted);
     c.flowsCompleted++;
-    stats.completed++;
+    for (const t of tallies) t.completed++;
   } catch (e) {
     if (signal.aborted) {
-      stats.aborted++;
+      for (const t of tallies) t.aborted++;
     } else {
       c.flowsFailed++;
-      stats.failed++;
       const reason = e instanceof StepError ? e.message : `error: ${(e as Error).message}`;
-      stats.failures[reason] = (stats.failures[reason] ?? 0) + 1;
+      for (const t of tallies) {
+        t.failed++;
+        t.failures[reason] = (t.failures[reason] ?? 0) + 1;
+      }
       run.metrics.error(`flow ${flow.name}: ${reason}`);
     }
   } finally {

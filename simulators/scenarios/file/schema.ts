@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { isValidPlatform, platformIdByName } from '../../../src/protocol/platforms.js';
+import { platformIdOf } from '../../../src/protocol/platforms.js';
 import { parseDuration } from '../units.js';
 
 /** A phase: for `duration`, either `arrivalRate` new virtual users per second (each runs one flow once) or `users` started at once (each repeats its flow until the phase ends). */
@@ -199,8 +199,8 @@ function parseStep(v: Validator, raw: unknown, path: string, known: Set<string>,
       v.onlyKeys(args, p, ['platform', 'sdk', 'background']);
       let platformID: number | undefined;
       if (args.platform !== undefined) {
-        platformID = typeof args.platform === 'number' ? args.platform : platformIdByName(String(args.platform)) || platformIdByName(capitalize(String(args.platform)));
-        if (!isValidPlatform(platformID ?? 0)) {
+        platformID = typeof args.platform === 'number' || typeof args.platform === 'string' ? platformIdOf(args.platform) : 0;
+        if (platformID === 0) {
           v.fail(`${p}.platform`, `unknown platform ${JSON.stringify(args.platform)} (1 IOS .. 11 HarmonyOS, by number or name)`);
           platformID = undefined;
         }
@@ -264,11 +264,6 @@ export function expand(s: string, vars: Readonly<Record<string, string>>): strin
   return s.replace(/\$\{([^}]*)\}/g, (_, k: string) => vars[k] ?? '');
 }
 
-function capitalize(s: string): string {
-  const lower = s.toLowerCase();
-  const special: Record<string, string> = { ios: 'IOS', osx: 'OSX', apad: 'APad', ipad: 'IPad', miniweb: 'MiniWeb', harmonyos: 'HarmonyOS' };
-  return special[lower] ?? lower.charAt(0).toUpperCase() + lower.slice(1);
-}
 
 function typeOf(v: unknown): string {
   if (v === null) return 'null';

@@ -8,6 +8,7 @@ import { configFromFlags, type ServeFlagValues } from '../../../src/config/from-
 
 const base: ServeFlagValues = { listen: '127.0.0.1', simulators: true, gateway: true };
 
+
 function folder(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'msggw-cfg-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
@@ -41,7 +42,7 @@ describe('config', () => {
       wsPort: 20001,
       websocketMaxConnNum: 7,
       websocketTimeout: 3,
-      redisUrl: 'redis://:pw@127.0.0.1:16379/2',
+      redis: { mode: 'standalone', addrs: ['127.0.0.1:16379'], password: 'pw', db: 2 },
       discovery: { kind: 'etcd', etcdAddrs: ['127.0.0.1:12379'], rootDirectory: 'im' },
       webhooks: { url: 'http://127.0.0.1:9/hooks', afterUserOnline: { enable: true, timeout: 2 } },
     });
