@@ -41,6 +41,7 @@ export const CLI_ERRORS = {
   MSGGW_CALL_REQUEST: { message: 'the JSON does not fit the request message', suggestion: 'msggw call --list shows the request fields', exit: 2 },
   MSGGW_CALL_SERVICE_NAMES: { message: 'a --service-names value could not be read', suggestion: 'v3.8, rpc-service and/or key=name pairs, e.g. --service-names v3.8,msg=my-msg', exit: 2 },
   MSGGW_CALL_NOT_FOUND: { message: 'nothing is registered in discovery under the service name', suggestion: 'is the node running and registered? check --discovery', exit: 2 },
+  MSGGW_CALL_UNREACHABLE: { message: 'the call failed in gRPC before any OpenIM answer (nothing listening, a timeout, the wrong service)', suggestion: 'check --addr (msggw serve prints every address) and that the service runs', exit: 1 },
   MSGGW_CALL_ADDR: { message: 'no address to call', suggestion: 'pass --addr host:port (msggw serve prints every address) or --discovery etcd://host:port', exit: 2 },
   MSGGW_SIM_SCENARIO: { message: 'unknown scenario', suggestion: 'msggw sim --help lists the scenarios', exit: 2 },
   MSGGW_SIM_FLAG: { message: 'a msggw sim flag is out of range or does not fit the scenario', suggestion: 'msggw sim --help shows every flag with an example', exit: 2 },

@@ -181,6 +181,8 @@ export class ApiServer {
       finish(200, { errCode: 0, errMsg: '', errDlt: '', ...(out === undefined ? {} : { data: out }) });
     } catch (e) {
       if (!CodeError.is(e)) this.o.log?.(`api ${path}: ${(e as Error).stack ?? String(e)}`);
+      // A refused token leaves the body unread: drain it so the keep-alive connection stays usable.
+      if (!req.readableEnded) req.resume();
       if (!res.headersSent) finish(200, errorReply(e));
     }
   }

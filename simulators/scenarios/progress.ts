@@ -50,15 +50,37 @@ export class Progress {
 
   private line(p: TimelinePoint): string {
     const c = this.metrics.counters;
-    const parts = [`[sim ${this.scenario}] ${p.t.toFixed(0)}s`, `open ${c.open}`];
-    if (c.connFailed > 0) parts.push(`failed ${c.connFailed}`);
-    if (c.sent > 0) parts.push(`sent ${c.sent} (${p.sent}/s)`, `recv ${c.received} (${p.delivered}/s)`);
-    if (p.delivery) parts.push(`delivery p99 ${p.delivery.p99.toFixed(1)}ms`);
-    else if (p.handshake) parts.push(`handshake p99 ${p.handshake.p99.toFixed(1)}ms`);
-    if (c.duplicates > 0) parts.push(`dup ${c.duplicates}`);
-    if (c.reconnects > 0) parts.push(`reconnects ${c.reconnects}`);
-    parts.push(`errors ${this.metrics.errorTotal()}`, `rss ${p.rssMB.toFixed(0)}MB`);
-    if (this.status) parts.push(`| ${this.status}`);
-    return parts.join('  ');
+    // The scenario's status up front, then the figures; when the line is too long for 80
+    // columns the least telling parts go first (rank 2, then 1), and a cut is the last resort.
+    const status = this.status.length > 24 ? `${this.status.slice(0, 23)}…` : this.status;
+    const parts: [string, number][] = [[`[${this.scenario} ${p.t.toFixed(0)}s${status ? ` ${status}` : ''}]`, 0], [`open ${count(c.open)}`, 0]];
+    if (c.connFailed > 0) parts.push([`fail ${count(c.connFailed)}`, 0]);
+    if (c.sent > 0) parts.push([`sent ${count(c.sent)} ${p.sent}/s`, 0], [`recv ${count(c.received)}`, 0]);
+    if (p.delivery) parts.push([`p99 ${fmtMs(p.delivery.p99)}`, 0]);
+    else if (p.handshake) parts.push([`hs p99 ${fmtMs(p.handshake.p99)}`, 1]);
+    if (c.duplicates > 0) parts.push([`dup ${count(c.duplicates)}`, 0]);
+    if (c.reconnects > 0) parts.push([`reconn ${count(c.reconnects)}`, 1]);
+    parts.push([`err ${count(this.metrics.errorTotal())}`, 0], [`${p.rssMB.toFixed(0)}MB`, 2]);
+    let kept = parts;
+    for (const rank of [2, 1]) {
+      if (kept.map(([t]) => t).join(' ').length <= PROGRESS_WIDTH) break;
+      kept = kept.filter(([, r]) => r < rank);
+    }
+    const line = kept.map(([t]) => t).join(' ');
+    return line.length <= PROGRESS_WIDTH ? line : `${line.slice(0, PROGRESS_WIDTH - 1)}…`;
   }
 }
+
+/** Counts up to 99999 as they are, then 123.4k / 12.3M. */
+function count(n: number): string {
+  if (n < 100_000) return String(n);
+  return n < 10_000_000 ? `${(n / 1000).toFixed(1)}k` : `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+/** Columns the progress line may take (one less than 80, so a terminal never wraps it). */
+export const PROGRESS_WIDTH = 79;
+
+function fmtMs(v: number): string {
+  return v >= 1000 ? `${(v / 1000).toFixed(1)}s` : v >= 100 ? `${v.toFixed(0)}ms` : `${v.toFixed(1)}ms`;
+}
+

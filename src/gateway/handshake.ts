@@ -82,19 +82,27 @@ function parseJsonForm(v: string): HandshakeArgs {
   }
   if (!info || typeof info !== 'object' || Array.isArray(info)) throw errs.connArgs('data is not json: not an object');
   const o = info as Record<string, unknown>;
+  // Go's encoding/json matches object keys to struct fields case-insensitively ("UserID" fills
+  // userID), and a later matching key overwrites an earlier one.
+  const field = (k: string): unknown => {
+    const want = k.toLowerCase();
+    let found: unknown;
+    for (const [key, val] of Object.entries(o)) if (key === k || key.toLowerCase() === want) found = val;
+    return found;
+  };
   const str = (k: string): string => {
-    const x = o[k];
+    const x = field(k);
     if (x === undefined || x === null) return '';
     if (typeof x !== 'string') throw errs.connArgs(`data is not json: ${k} is not a string`);
     return x;
   };
   const bool = (k: string): boolean => {
-    const x = o[k];
+    const x = field(k);
     if (x === undefined || x === null) return false;
     if (typeof x !== 'boolean') throw errs.connArgs(`data is not json: ${k} is not a bool`);
     return x;
   };
-  const p = o.platformID;
+  const p = field('platformID');
   if (p !== undefined && p !== null && (typeof p !== 'number' || !Number.isInteger(p))) {
     throw errs.connArgs('data is not json: platformID is not an int');
   }

@@ -54,7 +54,7 @@ describe('sim, token and client --api against serve --strict-tokens', { timeout:
   it("sim run FILE --api: the file's groups: are created on the server with their members", async () => {
     const out = join(tmpdir(), `msggw-file-${tag}.json`);
     const file = fileURLToPath(new URL('../../fixtures/scenarios/chat-mix.yaml', import.meta.url));
-    const r = await runCli(['sim', 'run', file, '--duration', '4s', '--url', ws, '--api', api, '--secret', 'openIM123', '--prefix', `pf${tag}_`, '--json', out, '--threshold', 'lost==0'], 90_000);
+    const r = await runCli(['sim', 'run', file, '--duration', '4s', '--url', ws, '--api', api, '--secret', 'openIM123', '--prefix', `pf${tag}_`, '--out', out, '--threshold', 'lost==0'], 90_000);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('provision: registered 40/40 users');
     expect(r.stderr).toContain(`provision: group pf${tag}_lobby: 20 members`);

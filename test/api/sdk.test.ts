@@ -11,6 +11,7 @@ import { API_PATHS } from '../../simulators/api/contract.js';
 import { ApiCallError } from '../../simulators/provision/client.js';
 import { Provisioner } from '../../simulators/provision/provisioner.js';
 import { startNode } from '../helpers/gateway.js';
+import { eventuallyPasses } from '../helpers/wait.js';
 
 /** Node 20 has no global WebSocket; the SDK (platform "web") needs one that yields ArrayBuffers like a browser's. */
 class BrowserLikeWebSocket extends WebSocket {
@@ -154,9 +155,6 @@ describe('the OpenIM JS SDK on msggw alone', () => {
   it('both log out', async () => {
     expect((await a.logout()).errCode).toBe(0);
     expect((await c.logout()).errCode).toBe(0);
-    const view = h.view();
-    const deadline = Date.now() + 5000;
-    while (view.counts().conns > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(view.counts().conns).toBe(0);
+    await eventuallyPasses(() => expect(h.view().counts().conns).toBe(0), 5000);
   });
 });

@@ -5,12 +5,16 @@
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { Harness } from '../../harness/harness.js';
 import { mintToken } from '../../simulators/services/jwt.js';
 import type { GatewayEvent } from '../../src/gateway/events.js';
 import { API_PATHS } from '../../simulators/api/contract.js';
 import { apiPost } from '../helpers/api.js';
 import { startNode } from '../helpers/gateway.js';
+import { eventuallyPasses } from '../helpers/wait.js';
+
+const ADMIN_STREAM_TOKEN = 'rest-api-test-token';
 
 describe('REST API: conventions and bad input', () => {
   let h: Harness;
@@ -20,7 +24,7 @@ describe('REST API: conventions and bad input', () => {
   const events: GatewayEvent[] = [];
 
   beforeAll(async () => {
-    h = await startNode({ api: { enable: true, port: 0, maxBodyBytes: 64 * 1024 } });
+    h = await startNode({ api: { enable: true, port: 0, maxBodyBytes: 64 * 1024 }, admin: { enable: true, port: 0, token: ADMIN_STREAM_TOKEN } });
     base = `http://${h.addresses.api}`;
     h.view().events.on((e) => {
       if (e.type === 'api') events.push(e);
@@ -118,6 +122,24 @@ describe('REST API: conventions and bad input', () => {
     const t = await apiPost<{ serverTime: number }>(base, API_PATHS.msg.getServerTime, {}, { token: user });
     expect(t.reply.errCode).toBe(0);
     expect(Math.abs(t.reply.data!.serverTime - Date.now())).toBeLessThan(5000);
+  });
+
+  it('a watcher of the admin event stream gets the api events', async () => {
+    const ws = new WebSocket(`ws://${h.addresses.admin}/?token=${ADMIN_STREAM_TOKEN}`);
+    const seen: { type: string; path?: string; userID?: string; errCode?: number; ms?: number }[] = [];
+    ws.on('message', (d) => seen.push(JSON.parse(d.toString()) as (typeof seen)[number]));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    await eventuallyPasses(() => expect(seen.some((m) => m.type === 'hello')).toBe(true), 5000);
+    await apiPost(base, API_PATHS.msg.getServerTime, {}, { token: user });
+    await eventuallyPasses(() => expect(seen.some((m) => m.type === 'api')).toBe(true), 5000);
+    expect(seen.find((m) => m.type === 'api')).toMatchObject({ type: 'api', path: API_PATHS.msg.getServerTime, userID: 'plain_user', errCode: 0 });
+    await new Promise<void>((resolve) => {
+      ws.once('close', () => resolve());
+      ws.close();
+    });
   });
 
   it('every call shows in the event stream with path, user, errCode and ms', () => {
