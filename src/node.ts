@@ -92,6 +92,8 @@ export class GatewayNode {
   private readonly mockKey: number;
   /** The host other processes reach this node's gRPC servers at. */
   private readonly registerIP: string;
+  /** The host Prometheus reaches this node's /metrics at (it binds listenIP, not the hub's address). */
+  private readonly metricsRegisterIP: string;
 
   constructor(
     readonly cfg: MsggwConfig,
@@ -99,7 +101,8 @@ export class GatewayNode {
   ) {
     this.discovery = opts.discovery ?? createDiscovery(cfg.discovery, { log: opts.log });
     this.ownsDiscovery = !opts.discovery;
-    this.registerIP = detectRegisterIP(cfg.registerIP, cfg.listenIP);
+    this.registerIP = detectRegisterIP(cfg.registerIP, cfg.hubListenIP);
+    this.metricsRegisterIP = detectRegisterIP(cfg.registerIP, cfg.listenIP);
     this.mockKey = opts.redisMockKey ?? PROCESS_MOCK_KEY;
     this.rpcObservers.push(this.metrics.rpcObserver());
   }
@@ -275,7 +278,7 @@ export class GatewayNode {
       delivery,
       adminUserIDs: cfg.adminUserIDs,
     });
-    const { server, port } = await listenGrpc(cfg.listenIP, cfg.hubPort, (s) =>
+    const { server, port } = await listenGrpc(cfg.hubListenIP, cfg.hubPort, (s) =>
       s.addService(msgGatewayService.definition, implement<MsgGatewayMethods>(msgGatewayService, hub, this.observer)),
     );
     this.grpcServers.push(server);
@@ -302,7 +305,7 @@ export class GatewayNode {
       if (cfg.autoSetPorts && this.discovery instanceof EtcdDiscovery) {
         // As upstream's startrpc: an auto-assigned metrics port is only findable through etcd.
         const key = prometheusDiscoveryKey(this.discovery.rootDirectory, cfg.serviceNames.messageGateway, cfg.instanceIndex);
-        this.unregisterPrometheus = await this.discovery.putWithLease(key, prometheusTarget(this.registerIP, this.metricsServer.port), PROMETHEUS_TTL_SECONDS);
+        this.unregisterPrometheus = await this.discovery.putWithLease(key, prometheusTarget(this.metricsRegisterIP, this.metricsServer.port), PROMETHEUS_TTL_SECONDS);
       }
     }
   }

@@ -33,7 +33,9 @@ describe('upstream config folders', () => {
     expect(cfg).toMatchObject({ listenIP: '0.0.0.0', wsPort: 10001, adminUserIDs: ['imAdmin'], secret: 'openIM123', autoSetPorts: true, hubPort: 0, metricsPort: 0 });
     // A real deployment: the simulators stay off unless asked for.
     expect(cfg.simulators).toBe(false);
-    expect(warnings).toEqual([]);
+    // The only warning: upstream's listenIP 0.0.0.0 puts the hub on the network too (as upstream does), and serve says what that exposes.
+    expect(warnings).toEqual([expect.stringMatching(/^the hub gRPC server listens on 0\.0\.0\.0/)]);
+    expect(cfg.hubListenIP).toBe('0.0.0.0');
   });
 
   it('main: service names from discovery.yml rpcService, redisMode, imAdminUser.userIDs', () => {
