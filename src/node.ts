@@ -184,6 +184,10 @@ export class GatewayNode {
     const user = this.pool<UserMethods>(userService, cfg.serviceNames.user, cfg.serviceAddrs.user);
     const subs = new Subscriptions({ perConn: cfg.maxSubscriptionsPerConn, perRequest: cfg.maxSubscribeIDsPerRequest });
     let gatewayRef: Gateway | undefined;
+    const tell = (userID: string, platformIDs: number[]): void => {
+      const told = subs.notify(userID, platformIDs);
+      if (gatewayRef?.events.active) gatewayRef.events.emit({ type: 'presence', at: Date.now(), userID, platformIDs, subscribers: told });
+    };
     // Set once the hub address (the node's identity) is known; see NodePresence.
     let ledger: NodePresence | undefined;
     let reporterRef: StatusReporter | undefined;
@@ -195,14 +199,15 @@ export class GatewayNode {
       },
       onChange: (userID, platformIDs) => {
         ledger?.onOnlineChange(userID, platformIDs);
-        const told = subs.notify(userID, platformIDs);
-        if (gatewayRef?.events.active) gatewayRef.events.emit({ type: 'presence', at: Date.now(), userID, platformIDs, subscribers: told });
+        tell(userID, platformIDs);
       },
       // Redis came back, possibly without its data (a restart from an old snapshot or empty):
-      // re-report every local user now rather than at the next renewal.
+      // re-report every local user now rather than at the next renewal, and, since the changes
+      // published while Redis was away are lost, tell every 2005 watcher the state as it is now.
       onResync: () => {
         reporterRef?.renew();
         void ledger?.heartbeat().catch(() => undefined);
+        subs.retell(cache, tell).catch((e: unknown) => this.opts.log?.(`presence resync: ${e instanceof Error ? e.message : String(e)}`));
       },
       slots: cfg.onlineCache.slots,
       slotSize: cfg.onlineCache.slotSize,

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { defaultConfig } from '../../src/config/config.js';
+import { describePolicies } from '../../src/gateway/multi-login.js';
 import { durationFlag, hostPortFlag } from './flags.js';
 
 const d = defaultConfig();
@@ -30,7 +31,7 @@ export const serveFlags = {
   discovery: Flags.string({ summary: "Discovery: 'standalone' (in-process, default) or 'etcd://host:port[,host:port]'." }),
   'register-ip': Flags.string({ summary: 'IP to register in discovery (default: listen address, or the first non-loopback IPv4 when listening on 0.0.0.0).' }),
   secret: Flags.string({ summary: `Token secret (share.yml secret; default ${d.secret}).` }),
-  'multi-login-policy': Flags.integer({ summary: 'Multi-login policy: 0 none, 1 same platform kicks (default), 4 same class kicks, 5 PC and other.' }),
+  'multi-login-policy': Flags.integer({ summary: `Multi-login policy: ${describePolicies()}; default 1.` }),
   'max-msg-len': Flags.integer({ summary: `Largest accepted incoming frame, bytes (longConnSvr.websocketMaxMsgLen, which upstream ignores; default ${d.websocketMaxMsgLen}).`, min: 1 }),
   'max-conn': Flags.integer({ summary: `Max connections (default ${d.websocketMaxConnNum}).` }),
   'write-queue-frames': Flags.integer({ summary: `Frames a connection may owe its peer before it is closed as a slow consumer (default ${d.writeQueueFrames}).`, min: 1 }),

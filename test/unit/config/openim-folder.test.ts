@@ -92,7 +92,7 @@ describe('config precedence and validation', () => {
 
   it('values from -c get the same validation as flags, naming file and key', () => {
     const dir = upstream('main', { 'share.yml': (t) => t.replace('policy: 1', 'policy: 9') });
-    expect(() => loadServeConfig({ ...flags, config: dir })).toThrow(/share\.yml multiLogin\.policy: multi-login policy 9 is unknown: use 0, 1, 4 or 5/);
+    expect(() => loadServeConfig({ ...flags, config: dir })).toThrow(/share\.yml multiLogin\.policy: multi-login policy 9 is unknown: use 0 \(no kicks\), 1 \(same platform kicks\), 4 \(same class kicks\) or 5 \(PC and other\)/);
     expect(() => loadServeConfig({ ...flags, 'multi-login-policy': 9 })).toThrow(/--multi-login-policy: multi-login policy 9 is unknown/);
     const badPort = upstream('main', { 'openim-msggateway.yml': (t) => t.replace('ports: [ 10001 ]', 'ports: [ 99999 ]') });
     expect(() => loadServeConfig({ ...flags, config: badPort })).toThrow(/openim-msggateway\.yml longConnSvr\.ports\[0\]: expected a port 0-65535, got 99999/);
