@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { parseSdkType, type SdkType } from '../protocol/codecs.js';
 import { CodeError, errs } from '../protocol/errors.js';
 import { isValidPlatform } from '../protocol/platforms.js';
 
@@ -12,7 +13,7 @@ export interface HandshakeArgs {
   /** Both directions gzip every binary frame. */
   gzip: boolean;
   /** `go` = gob envelopes, `js` = JSON envelopes. */
-  sdkType: 'go' | 'js';
+  sdkType: SdkType;
   /** Report the handshake result as a text frame (browsers cannot read a failed upgrade). */
   sendResponse: boolean;
   background: boolean;
@@ -123,10 +124,8 @@ function check(a: RawArgs): HandshakeArgs {
   if (a.token === '') throw errs.connArgs('token is empty');
   if (a.userID === '') throw errs.connArgs('sendID is empty');
   if (!isValidPlatform(a.platformID)) throw errs.connArgs('platformID is invalid');
-  let sdkType: 'go' | 'js';
-  if (a.sdkType === '' || a.sdkType === 'go') sdkType = 'go';
-  else if (a.sdkType === 'js') sdkType = 'js';
-  else throw errs.connArgs('sdkType is invalid');
+  const sdkType = parseSdkType(a.sdkType);
+  if (sdkType === undefined) throw errs.connArgs('sdkType is invalid');
   return {
     token: a.token,
     userID: a.userID,
