@@ -54,7 +54,7 @@ its requests otherwise (after the input ends with --interactive); --stay sets ho
     background: Flags.boolean({ summary: 'Set the background flag after connecting (2004).' }),
     raw: Flags.string({ summary: 'Send a raw request: \'{"reqIdentifier":N,"data":{...}}\' (data as JSON of its request type, or base64); repeatable.', multiple: true }),
     logout: Flags.boolean({ summary: 'Log out last (2003); the gateway closes the connection.' }),
-    interactive: Flags.boolean({ char: 'i', summary: 'Read lines from stdin: text goes to --send/--group, /help lists the /commands.' }),
+    interactive: Flags.boolean({ summary: 'Read lines from stdin: text goes to --send/--group, /help lists the /commands.' }),
     frames: Flags.boolean({ summary: 'Show every frame sent (>) and received (<), envelope and Data decoded.' }),
     stay: durationOrForeverFlag({ summary: "How long to stay connected after the requests: e.g. 5s, 500ms (a bare number is seconds), 'forever'." }),
     json: Flags.boolean({ summary: 'Print one JSON object per line.' }),

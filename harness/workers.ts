@@ -16,7 +16,9 @@
 import { redisSettingsOf } from '../src/startup/backends.js';
 import cluster, { type Worker } from 'node:cluster';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -79,10 +81,16 @@ const hasRedisServer = (): boolean => {
   return !r.error && r.status === 0;
 };
 
-/** Spawns `redis-server` on a free loopback port (no persistence) and waits until it answers. */
+/**
+ * Spawns `redis-server` on a free loopback port and waits until it answers. With AOF (the msg
+ * simulator requires it: acknowledged messages survive a Redis crash) in a temporary directory,
+ * removed when it stops.
+ */
 async function spawnRedis(log?: (l: string) => void): Promise<{ url: string; proc: ChildProcess }> {
   const port = await freePort('127.0.0.1');
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const dir = mkdtempSync(join(tmpdir(), 'msggw-workers-redis-'));
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir], { stdio: 'ignore' });
+  proc.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {

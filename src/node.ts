@@ -92,6 +92,8 @@ export class GatewayNode {
   private readonly mockKey: number;
   /** The host other processes reach this node's gRPC servers at. */
   private readonly registerIP: string;
+  /** The host Prometheus reaches this node's /metrics at (it binds listenIP, not the hub's address). */
+  private readonly metricsRegisterIP: string;
 
   constructor(
     readonly cfg: MsggwConfig,
@@ -99,7 +101,8 @@ export class GatewayNode {
   ) {
     this.discovery = opts.discovery ?? createDiscovery(cfg.discovery, { log: opts.log });
     this.ownsDiscovery = !opts.discovery;
-    this.registerIP = detectRegisterIP(cfg.registerIP, cfg.listenIP);
+    this.registerIP = detectRegisterIP(cfg.registerIP, cfg.hubListenIP);
+    this.metricsRegisterIP = detectRegisterIP(cfg.registerIP, cfg.listenIP);
     this.mockKey = opts.redisMockKey ?? PROCESS_MOCK_KEY;
     this.rpcObservers.push(this.metrics.rpcObserver());
   }
@@ -181,6 +184,10 @@ export class GatewayNode {
     const user = this.pool<UserMethods>(userService, cfg.serviceNames.user, cfg.serviceAddrs.user);
     const subs = new Subscriptions({ perConn: cfg.maxSubscriptionsPerConn, perRequest: cfg.maxSubscribeIDsPerRequest });
     let gatewayRef: Gateway | undefined;
+    const tell = (userID: string, platformIDs: number[]): void => {
+      const told = subs.notify(userID, platformIDs);
+      if (gatewayRef?.events.active) gatewayRef.events.emit({ type: 'presence', at: Date.now(), userID, platformIDs, subscribers: told });
+    };
     // Set once the hub address (the node's identity) is known; see NodePresence.
     let ledger: NodePresence | undefined;
     let reporterRef: StatusReporter | undefined;
@@ -192,14 +199,15 @@ export class GatewayNode {
       },
       onChange: (userID, platformIDs) => {
         ledger?.onOnlineChange(userID, platformIDs);
-        const told = subs.notify(userID, platformIDs);
-        if (gatewayRef?.events.active) gatewayRef.events.emit({ type: 'presence', at: Date.now(), userID, platformIDs, subscribers: told });
+        tell(userID, platformIDs);
       },
       // Redis came back, possibly without its data (a restart from an old snapshot or empty):
-      // re-report every local user now rather than at the next renewal.
+      // re-report every local user now rather than at the next renewal, and, since the changes
+      // published while Redis was away are lost, tell every 2005 watcher the state as it is now.
       onResync: () => {
         reporterRef?.renew();
         void ledger?.heartbeat().catch(() => undefined);
+        subs.retell(cache, tell).catch((e: unknown) => this.opts.log?.(`presence resync: ${e instanceof Error ? e.message : String(e)}`));
       },
       slots: cfg.onlineCache.slots,
       slotSize: cfg.onlineCache.slotSize,
@@ -270,7 +278,7 @@ export class GatewayNode {
       delivery,
       adminUserIDs: cfg.adminUserIDs,
     });
-    const { server, port } = await listenGrpc(cfg.listenIP, cfg.hubPort, (s) =>
+    const { server, port } = await listenGrpc(cfg.hubListenIP, cfg.hubPort, (s) =>
       s.addService(msgGatewayService.definition, implement<MsgGatewayMethods>(msgGatewayService, hub, this.observer)),
     );
     this.grpcServers.push(server);
@@ -297,7 +305,7 @@ export class GatewayNode {
       if (cfg.autoSetPorts && this.discovery instanceof EtcdDiscovery) {
         // As upstream's startrpc: an auto-assigned metrics port is only findable through etcd.
         const key = prometheusDiscoveryKey(this.discovery.rootDirectory, cfg.serviceNames.messageGateway, cfg.instanceIndex);
-        this.unregisterPrometheus = await this.discovery.putWithLease(key, prometheusTarget(this.registerIP, this.metricsServer.port), PROMETHEUS_TTL_SECONDS);
+        this.unregisterPrometheus = await this.discovery.putWithLease(key, prometheusTarget(this.metricsRegisterIP, this.metricsServer.port), PROMETHEUS_TTL_SECONDS);
       }
     }
   }

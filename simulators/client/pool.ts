@@ -74,6 +74,7 @@ export class ClientPool implements ClientObserver {
   private reconnects = 0;
   private reconnectFailures = 0;
   private gaveUp = 0;
+  private openNow = 0;
   private readonly closedByReason: Record<string, number> = {};
   private readonly failedByReason: Record<string, number> = {};
   private readonly handshakeMs: number[] = [];
@@ -85,6 +86,11 @@ export class ClientPool implements ClientObserver {
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 256));
     this.ratePerSec = options.ratePerSec ?? 0;
     this.tracker = options.seqTracker;
+  }
+
+  /** Clients open right now (kept by the open/close hooks: no walk over the clients). */
+  get openCount(): number {
+    return this.openNow;
   }
 
   /** Creates a client wired to the pool (not connected). */
@@ -221,6 +227,7 @@ export class ClientPool implements ClientObserver {
 
   /** @internal */
   onOpen(_client: OpenIMClient, handshakeMs: number, reconnect: boolean): void {
+    this.openNow++;
     if (reconnect) {
       this.reconnects++;
       this.reconnectHandshakeMs.push(handshakeMs);
@@ -243,6 +250,7 @@ export class ClientPool implements ClientObserver {
 
   /** @internal */
   onClose(_client: OpenIMClient, ev: CloseEvent): void {
+    this.openNow--;
     this.closed++;
     const key = closeReasonKey(ev);
     this.closedByReason[key] = (this.closedByReason[key] ?? 0) + 1;

@@ -272,6 +272,11 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
   readonly stats: ClientStats = emptyClientStats();
   /** Latency of the last successful handshake in ms (NaN before one). */
   handshakeMs = Number.NaN;
+  /**
+   * This end of the connection, `ip:port` as the gateway reports the peer (IPv6 in brackets);
+   * '' before the first upgrade. Tells apart two clients of one user on one platform.
+   */
+  localAddress = '';
 
   private readonly url: string;
   private token: string;
@@ -642,10 +647,17 @@ export class OpenIMClient extends TypedEmitter<ClientEvents> implements CatchUpC
       ws.on('close', wsOnClose);
       ws.on('error', wsOnError);
       ws.on('unexpected-response', wsOnUnexpectedResponse);
+      ws.on('upgrade', wsOnUpgrade);
       ws.on('ping', wsOnAlive);
       ws.on('pong', wsOnPong);
       this.ws = ws;
     });
+  }
+
+  /** @internal */
+  onUpgrade(res: IncomingMessage): void {
+    const ip = res.socket.localAddress ?? '';
+    this.localAddress = `${ip.includes(':') ? `[${ip}]` : ip}:${res.socket.localPort ?? 0}`;
   }
 
   /** @internal */
@@ -1074,6 +1086,10 @@ function wsOnUnexpectedResponse(this: OwnedSocket, _req: unknown, res: IncomingM
     return;
   }
   c.onUnexpectedResponse(res);
+}
+
+function wsOnUpgrade(this: OwnedSocket, res: IncomingMessage): void {
+  this[OWNER]?.onUpgrade(res);
 }
 
 function wsOnAlive(this: OwnedSocket): void {

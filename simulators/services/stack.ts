@@ -54,7 +54,7 @@ export interface StackOptions {
 
 /**
  * OpenIM's auth, user, msg and push services as simulators: their Redis, the message store,
- * four gRPC servers on `cfg.listenIP`, registered in discovery under `cfg.serviceNames`, and the
+ * four gRPC servers on `cfg.simulatorsListenIP` (loopback by default), registered in discovery under `cfg.serviceNames`, and the
  * msg service's fan-out to every registered gateway.
  */
 export class SimulatorStack {
@@ -145,7 +145,7 @@ export class SimulatorStack {
   }
 
   private async serve(port: number, add: (s: Server) => void): Promise<string> {
-    const { server, port: bound } = await listenGrpc(this.cfg.listenIP, port, add);
+    const { server, port: bound } = await listenGrpc(this.cfg.simulatorsListenIP, port, add);
     this.servers.push(server);
     return `${this.opts.registerIP}:${bound}`;
   }

@@ -8,10 +8,14 @@ import type { AdminSource, AdminSourceState } from '../../src/admin/admin-client
 import type { ConnInfo } from '../../src/admin/schema.js';
 import { isValidPlatform, Platform, platformIdOf } from '../../src/protocol/platforms.js';
 import { createClient, type RpcClient } from '../../src/rpc/grpc-client.js';
-import { newOperationID } from '../../src/rpc/context.js';
 import { msgGatewayService, type MsgGatewayMethods } from '../../src/rpc/services.js';
 import { ClientPool, tokenFor, type OpenIMClient, type OpenIMClientOptions } from '../client/index.js';
+import { parseConvRange } from '../client/actions.js';
+import { msgText } from '../client/print.js';
+import { short } from './event-line.js';
 import { platLabel } from './format.js';
+import { kickUser, multiLoginCheck, onlineStatus, pushText, type HubResult } from './hub-actions.js';
+import { editPrompt, splitChunk } from './prompt-input.js';
 import type { TuiStore } from './store.js';
 import { buildView, connBodyLines, eventBodyLines, initialUi, layout, presenceUserOf, type AppView, type PromptKind, type UiState } from './view.js';
 
@@ -117,6 +121,8 @@ export class TuiController {
   private hubFor = '';
   private filterBefore = '';
   private rateMark = { at: Date.now(), received: 0 };
+  /** The conversation with the highest seq each client saw in its last 1001 (prefills the pull prompt). */
+  private readonly lastSeqs = new WeakMap<OpenIMClient, { conv: string; max: number }>();
   private evRate = 0;
 
   constructor(private readonly opts: TuiControllerOptions) {
@@ -142,17 +148,34 @@ export class TuiController {
       mode: this.opts.mode,
       state: this.sourceState,
       isSim: (c) => this.simFor(c) !== undefined,
-      simClients: this.simClients,
+      simClients: this.pool.openCount,
       eventsPerSec: this.evRate,
     });
   }
 
-  /** The open simulated client for a connection (matched by user and platform). */
+  /**
+   * The open simulated client behind a connection: the one whose socket is the connection's
+   * remote address, so two clients of one user on one platform are told apart. When no address
+   * matches (attached through a proxy), the only open client of the user and platform, if the
+   * node has only one such connection.
+   */
   simFor(c: ConnInfo): OpenIMClient | undefined {
     const list = this.bySlot.get(`${c.userID}/${c.platformID}`);
     if (!list) return undefined;
-    for (let i = list.length - 1; i >= 0; i--) if (list[i]!.state === 'open') return list[i];
-    return undefined;
+    let only: OpenIMClient | undefined;
+    let open = 0;
+    for (const x of list) {
+      if (x.state !== 'open') continue;
+      if (x.localAddress === c.remoteAddr) return x;
+      open++;
+      only = x;
+    }
+    if (open !== 1 || only === undefined) return undefined;
+    // Its address is another connection's: that one is it, not this one.
+    const addr = only.localAddress;
+    if (this.store.connsOf(c.userID).some((o) => o.remoteAddr === addr)) return undefined;
+    const same = this.store.connsOf(c.userID).filter((o) => o.platformID === c.platformID).length;
+    return same === 1 ? only : undefined;
   }
 
   /** Handles one key press (wired to Ink's useInput). */
@@ -161,18 +184,15 @@ export class TuiController {
       this.opts.onQuit();
       return;
     }
-    if (input.length > 1 && !key.ctrl && !key.meta) {
-      // Fast typing and pastes arrive as one chunk: replay it key by key (Enter included).
-      for (const ch of input) {
-        if (ch === '\r' || ch === '\n') this.dispatch('', { ...key, return: true });
-        else this.dispatch(ch, key);
-      }
-    } else this.dispatch(input, key);
+    // Fast typing, pastes and tmux send-keys arrive as one chunk: replay it key by key, control
+    // keys (Enter, Backspace, Ctrl-U...) included wherever they are in it.
+    for (const [ch, k] of splitChunk(input, key)) this.dispatch(ch, k);
     this.onChange();
   };
 
   private dispatch(input: string, key: Key): void {
     if (this.ui.prompt) this.promptKey(input, key);
+    else if (this.ui.hubMenu) this.hubMenuKey(input, key);
     else this.commandKey(input, key);
   }
 
@@ -193,8 +213,13 @@ export class TuiController {
       return;
     }
     if (key.escape) {
-      if (ui.help) ui.help = false;
+      if (ui.detail !== undefined) ui.detail = undefined;
+      else if (ui.help) ui.help = false;
       else if (ui.filter) ui.filter = '';
+      return;
+    }
+    if (key.return && ui.focus === 'events') {
+      this.toggleDetail();
       return;
     }
     if (key.upArrow || key.downArrow || key.pageUp || key.pageDown || key.home || key.end) {
@@ -235,7 +260,7 @@ export class TuiController {
       case 'm': {
         const c = this.selectedSim('message');
         if (!c) return;
-        this.prompt('message', `message from ${c.userID}@${platLabel(c.platformID)}`, `${this.otherUser(c.userID) ?? 'u2'} hello from ${c.userID}`, 'recvID text, or g:groupID text');
+        this.prompt('message', `message from ${this.simName(c)}`, `${this.otherUser(c.userID) ?? 'u2'} hello from ${c.userID}`, 'recvID text, or g:groupID text');
         return;
       }
       case 's': {
@@ -246,6 +271,24 @@ export class TuiController {
       }
       case 'b':
         this.toggleBackground();
+        return;
+      case 'g':
+        this.newestSeq();
+        return;
+      case 'r': {
+        const c = this.selectedSim('pull');
+        if (!c) return;
+        const last = this.lastSeqs.get(c);
+        this.prompt('pull', `pull (1002) for ${this.simName(c)}`, last ? `${last.conv} ${Math.max(1, last.max - 19)}-${last.max}` : '', 'conversationID from-to, e.g. si_u1_u2 1-20 (g shows the newest seqs)');
+        return;
+      }
+      case 'h':
+        this.ui.hubMenu = true;
+        this.ui.help = false;
+        this.status('hub: o online status · t push a text · c multi-login check · k kick · Esc back', 'busy');
+        return;
+      case 'e':
+        this.toggleDetail();
         return;
       case 'l':
         this.logout();
@@ -259,20 +302,54 @@ export class TuiController {
 
   private promptKey(input: string, key: Key): void {
     const p = this.ui.prompt!;
-    if (key.escape) {
+    const outcome = editPrompt(p, input, key);
+    if (outcome === 'cancel') {
       if (p.kind === 'filter') this.ui.filter = this.filterBefore;
       this.ui.prompt = undefined;
       return;
     }
-    if (key.return) {
+    if (outcome === 'submit') {
       this.ui.prompt = undefined;
       this.submit(p.kind, p.text.trim());
       return;
     }
-    if (key.backspace || key.delete) p.text = p.text.slice(0, -1);
-    else if (key.ctrl && input === 'u') p.text = '';
-    else if (input && !key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow) p.text += input;
     if (p.kind === 'filter') this.ui.filter = p.text.trim();
+  }
+
+  private hubMenuKey(input: string, key: Key): void {
+    this.ui.hubMenu = false;
+    const c = this.selected();
+    switch (key.escape ? '' : input) {
+      case 'o':
+        this.prompt('online', 'GetUsersOnlineStatus of', c?.userID ?? '', 'user IDs (space separated)');
+        return;
+      case 't':
+        this.prompt('push', 'push (hub)', `${c?.userID ?? 'u1'} hello from the hub`, 'userIDs,comma,separated text: SuperGroupOnlineBatchPushOneMsg');
+        return;
+      case 'c':
+        this.prompt('mlcheck', 'MultiTerminalLoginCheck', c ? `${c.userID} ${c.platformID}` : '', 'userID platform: a login elsewhere, the policy may kick here');
+        return;
+      case 'k':
+        this.prompt('kick', 'kick (hub)', c ? `${c.userID} ${c.platformID}` : '', 'userID platform (ID or name), via KickUserOffline');
+        return;
+      default:
+        this.ui.status = undefined;
+    }
+  }
+
+  /** Shows the event at the bottom of the Events pane in full (Enter or e again closes it). */
+  private toggleDetail(): void {
+    if (this.ui.detail !== undefined) {
+      this.ui.detail = undefined;
+      return;
+    }
+    const seq = this.ui.eventsAnchor ?? this.store.newestSeq;
+    if (seq < this.store.oldestSeq || seq === 0) {
+      this.status('no event to show', 'error');
+      return;
+    }
+    this.ui.detail = seq;
+    this.ui.help = false;
   }
 
   private moveSelection(key: Key, page: number): void {
@@ -308,8 +385,9 @@ export class TuiController {
     ui.eventsAnchor = a >= s.newestSeq ? undefined : a;
   }
 
+  /** Opens a prompt; a default `text` is selected, so typing replaces it and Enter takes it. */
   private prompt(kind: PromptKind, label: string, text: string, hint: string): void {
-    this.ui.prompt = { kind, label, text, hint };
+    this.ui.prompt = { kind, label, text, hint, selected: text !== '' };
     this.ui.help = false;
   }
 
@@ -333,6 +411,26 @@ export class TuiController {
       case 'kick':
         void this.run(() => this.kick(text));
         return;
+      case 'pull':
+        void this.run(() => this.pull(text));
+        return;
+      case 'online':
+        void this.run(() => this.hubCall((hub) => onlineStatus(hub, text.split(/[\s,]+/).filter(Boolean))));
+        return;
+      case 'push': {
+        const m = /^(\S+)\s+(.+)$/.exec(text);
+        if (!m) {
+          this.status('push: "u1,u2 some text"', 'error');
+          return;
+        }
+        void this.run(() => this.hubCall((hub) => pushText(hub, m[1]!.split(',').filter(Boolean), m[2]!)));
+        return;
+      }
+      case 'mlcheck': {
+        const t = this.userPlatform(text, 'MultiTerminalLoginCheck');
+        void this.run(() => this.hubCall((hub) => multiLoginCheck(hub, t.user, t.platformID, this.opts.secret)));
+        return;
+      }
     }
   }
 
@@ -364,8 +462,14 @@ export class TuiController {
       return undefined;
     }
     const sim = this.simFor(c);
-    if (!sim) this.status(`${c.userID}@${platLabel(c.platformID)} is not one of this TUI's simulated clients (* rows are)`, 'error');
+    if (!sim) this.status(`${c.userID}@${platLabel(c.platformID)} conn ${short(c.connID)} is not one of this TUI's simulated clients (* rows are)`, 'error');
     return sim;
+  }
+
+  /** A simulated client as the status line names it: user, platform and its connection. */
+  private simName(c: OpenIMClient): string {
+    const conn = this.store.connsOf(c.userID).find((x) => x.remoteAddr === c.localAddress);
+    return `${c.userID}@${platLabel(c.platformID)}${conn ? ` conn ${short(conn.connID)}` : ''}`;
   }
 
   /** Another online user, to prefill targets. */
@@ -435,6 +539,38 @@ export class TuiController {
     if (add[0]) this.ui.presenceUser = add[0];
   }
 
+  /** 1001 on the selected client: the newest seq of each conversation (remembered for the pull prompt). */
+  private newestSeq(): void {
+    const c = this.selectedSim('ask its newest seqs');
+    if (!c) return;
+    void this.run(async () => {
+      const r = await c.getNewestSeq();
+      const convs = Object.keys(r.data.maxSeqs).sort();
+      const top = convs.reduce<string | undefined>((a, k) => (a === undefined || r.data.maxSeqs[k]! > r.data.maxSeqs[a]! ? k : a), undefined);
+      if (top !== undefined) this.lastSeqs.set(c, { conv: top, max: r.data.maxSeqs[top]! });
+      for (const k of convs) this.store.log(`1001 ${this.simName(c)}: ${k} max ${r.data.maxSeqs[k]} min ${r.data.minSeqs[k] ?? 0}`);
+      this.status(`1001 GetNewestSeq ${this.simName(c)}: ${convs.length} conversation(s)${convs.length ? `: ${convs.map((k) => `${k} ${r.data.maxSeqs[k]}`).join(', ')}` : ''} (${r.rttMs.toFixed(1)} ms)`);
+    });
+  }
+
+  /** 1002 on the selected client: the messages of a range, one event line each. */
+  private async pull(text: string): Promise<void> {
+    const c = this.selectedSim('pull');
+    if (!c) return;
+    const m = /^(\S+)\s+(\d+(?:-\d+)?)$/.exec(text) ?? /^(\S+):(\d+(?:-\d+)?)$/.exec(text);
+    if (!m) throw new Error('pull: "conversationID from-to", e.g. si_u1_u2 1-20');
+    const range = parseConvRange(`${m[1]}:${m[2]}`);
+    const r = await c.pullBySeqList([range]);
+    let n = 0;
+    for (const [conv, p] of Object.entries(r.data.msgs)) {
+      for (const msg of p.Msgs) {
+        n++;
+        this.store.log(`1002 ${conv} seq ${msg.seq} from ${msg.sendID}: ${msgText(msg)}`);
+      }
+    }
+    this.status(`1002 PullMsgBySeqList ${this.simName(c)} ${range.conversationID} ${range.begin}-${range.end}: ${n} message(s) (${r.rttMs.toFixed(1)} ms)`);
+  }
+
   private toggleBackground(): void {
     const c = this.selectedSim('toggle background');
     if (!c) return;
@@ -448,16 +584,28 @@ export class TuiController {
   private logout(): void {
     const c = this.selectedSim('log out');
     if (!c) return;
+    const name = this.simName(c);
     void this.run(async () => {
       await c.logout();
-      this.status(`${c.userID}@${platLabel(c.platformID)} logged out (2003)`);
+      this.status(`${name} logged out (2003)`);
     });
   }
 
-  private async kick(text: string): Promise<void> {
+  /** Parses "userID platform" (platform as ID or name). */
+  private userPlatform(text: string, what: string): { user: string; platformID: number } {
     const [user, plat] = text.split(/\s+/);
     const platformID = plat === undefined ? Number.NaN : platformIdOf(plat);
-    if (!user || !isValidPlatform(platformID)) throw new Error('kick: "userID platform", e.g. "u1 5" or "u1 Web"');
+    if (!user || !isValidPlatform(platformID)) throw new Error(`${what}: "userID platform", e.g. "u1 5" or "u1 Web"`);
+    return { user, platformID };
+  }
+
+  private async kick(text: string): Promise<void> {
+    const t = this.userPlatform(text, 'kick');
+    await this.hubCall((hub, addr) => kickUser(hub, t.user, t.platformID, addr));
+  }
+
+  /** Runs a hub RPC: its details as event lines, its summary on the status line. */
+  private async hubCall(call: (hub: RpcClient<MsgGatewayMethods>, addr: string) => Promise<HubResult>): Promise<void> {
     const addr = this.opts.hubAddr ?? this.store.node?.hub;
     if (!addr) throw new Error('the node reported no hub address');
     if (!this.hub || this.hubFor !== addr) {
@@ -465,8 +613,9 @@ export class TuiController {
       this.hub = createClient(msgGatewayService, addr);
       this.hubFor = addr;
     }
-    await this.hub.KickUserOffline({ platformID, kickUserIDList: [user] }, { operationID: newOperationID('tui'), opUserID: 'imAdmin' }, { timeoutMs: 5000 });
-    this.status(`KickUserOffline ${user} ${platLabel(platformID)} sent to hub ${addr}`);
+    const r = await call(this.hub, addr);
+    for (const l of r.lines) this.store.log(l);
+    this.status(r.summary);
   }
 
   private drop(): void {

@@ -11,7 +11,7 @@ import type { ConnRowRef, EventRow, PresenceChange, RateKey, TuiStore } from './
 export type PaneID = 'conns' | 'events';
 
 /** What a prompt asks for. */
-export type PromptKind = 'filter' | 'spawn' | 'message' | 'subscribe' | 'kick' | 'presence';
+export type PromptKind = 'filter' | 'spawn' | 'message' | 'subscribe' | 'kick' | 'presence' | 'pull' | 'online' | 'push' | 'mlcheck';
 
 /** UI state (selection, scrolling, prompt): owned by the controller, plain data. */
 export interface UiState {
@@ -25,9 +25,14 @@ export interface UiState {
   eventsAnchor: number | undefined;
   /** Pinned Presence user; undefined = the selected connection's user. */
   presenceUser: string | undefined;
-  prompt: { kind: PromptKind; label: string; text: string; hint: string } | undefined;
+  /** `selected`: the default text is selected (typing replaces it). */
+  prompt: { kind: PromptKind; label: string; text: string; hint: string; selected: boolean } | undefined;
   status: { text: string; level: 'info' | 'error' | 'busy'; at: number } | undefined;
   help: boolean;
+  /** The hub menu is open: the next key picks the RPC. */
+  hubMenu: boolean;
+  /** Seq of the event shown in full (replaces the bottom panes). */
+  detail: number | undefined;
 }
 
 /** A fresh UI state. */
@@ -43,6 +48,8 @@ export function initialUi(): UiState {
     prompt: undefined,
     status: undefined,
     help: false,
+    hubMenu: false,
+    detail: undefined,
   };
 }
 
@@ -173,6 +180,8 @@ export interface AppView {
   prompt: UiState['prompt'];
   status: UiState['status'];
   help: boolean;
+  /** The event shown in full, when one is. */
+  detail: EventRow | undefined;
   focus: PaneID;
 }
 
@@ -317,5 +326,6 @@ export function buildView(store: TuiStore, ui: UiState, ctx: ViewContext): AppVi
     prompt: ui.prompt,
     status: ui.status,
     help: ui.help,
+    detail: ui.detail !== undefined ? store.eventsEndingAt(1, ui.detail).find((r) => r.seq === ui.detail) : undefined,
   };
 }

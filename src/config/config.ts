@@ -12,8 +12,16 @@ export interface WebhookHook {
 }
 
 export interface MsggwConfig {
-  /** Address the WebSocket, hub and metrics servers bind to. */
+  /** Address the WebSocket, metrics and admin servers bind to. */
   listenIP: string;
+  /**
+   * Address the hub gRPC server binds to (default loopback, whatever listenIP says): like upstream's
+   * internal services it trusts the opUserID metadata, so whoever reaches it can push to users, kick
+   * them and read their live tokens.
+   */
+  hubListenIP: string;
+  /** Address the simulated auth/user/msg/push gRPC services bind to (default loopback; the auth simulator mints tokens for anyone). */
+  simulatorsListenIP: string;
   /** WebSocket long-connection port (0 = any free port). */
   wsPort: number;
   /** Hub gRPC port (openim.msggateway.msgGateway). */
@@ -162,6 +170,8 @@ export interface MsggwConfig {
 export function defaultConfig(): MsggwConfig {
   return {
     listenIP: '127.0.0.1',
+    hubListenIP: '127.0.0.1',
+    simulatorsListenIP: '127.0.0.1',
     wsPort: 10001,
     hubPort: 10140,
     metricsPort: 12140,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { parseSdkType, type SdkType } from '../protocol/codecs.js';
 import { CodeError, errs } from '../protocol/errors.js';
 import { isValidPlatform } from '../protocol/platforms.js';
 
@@ -12,7 +13,7 @@ export interface HandshakeArgs {
   /** Both directions gzip every binary frame. */
   gzip: boolean;
   /** `go` = gob envelopes, `js` = JSON envelopes. */
-  sdkType: 'go' | 'js';
+  sdkType: SdkType;
   /** Report the handshake result as a text frame (browsers cannot read a failed upgrade). */
   sendResponse: boolean;
   background: boolean;
@@ -81,19 +82,27 @@ function parseJsonForm(v: string): HandshakeArgs {
   }
   if (!info || typeof info !== 'object' || Array.isArray(info)) throw errs.connArgs('data is not json: not an object');
   const o = info as Record<string, unknown>;
+  // Go's encoding/json matches object keys to struct fields case-insensitively ("UserID" fills
+  // userID), and a later matching key overwrites an earlier one.
+  const field = (k: string): unknown => {
+    const want = k.toLowerCase();
+    let found: unknown;
+    for (const [key, val] of Object.entries(o)) if (key === k || key.toLowerCase() === want) found = val;
+    return found;
+  };
   const str = (k: string): string => {
-    const x = o[k];
+    const x = field(k);
     if (x === undefined || x === null) return '';
     if (typeof x !== 'string') throw errs.connArgs(`data is not json: ${k} is not a string`);
     return x;
   };
   const bool = (k: string): boolean => {
-    const x = o[k];
+    const x = field(k);
     if (x === undefined || x === null) return false;
     if (typeof x !== 'boolean') throw errs.connArgs(`data is not json: ${k} is not a bool`);
     return x;
   };
-  const p = o.platformID;
+  const p = field('platformID');
   if (p !== undefined && p !== null && (typeof p !== 'number' || !Number.isInteger(p))) {
     throw errs.connArgs('data is not json: platformID is not an int');
   }
@@ -115,10 +124,8 @@ function check(a: RawArgs): HandshakeArgs {
   if (a.token === '') throw errs.connArgs('token is empty');
   if (a.userID === '') throw errs.connArgs('sendID is empty');
   if (!isValidPlatform(a.platformID)) throw errs.connArgs('platformID is invalid');
-  let sdkType: 'go' | 'js';
-  if (a.sdkType === '' || a.sdkType === 'go') sdkType = 'go';
-  else if (a.sdkType === 'js') sdkType = 'js';
-  else throw errs.connArgs('sdkType is invalid');
+  const sdkType = parseSdkType(a.sdkType);
+  if (sdkType === undefined) throw errs.connArgs('sdkType is invalid');
   return {
     token: a.token,
     userID: a.userID,

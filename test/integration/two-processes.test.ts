@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
-import { mintToken } from '../../simulators/services/jwt.js';
 import { pb } from '../../src/protocol/pb.js';
-import { connectURLRaw, RawClient } from '../helpers/gateway.js';
+import { connectURLRaw, handshakeURL, RawClient } from '../helpers/gateway.js';
 import { runCli, startServe, type ServeProcess } from '../helpers/cli.js';
 import { startEtcd, type EtcdServer } from '../helpers/etcd.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis.js';
 
 async function connect(ws: string, user: string, platform: number): Promise<RawClient> {
-  const token = mintToken('openIM123', user, platform, 1, Math.floor(Date.now() / 1000) - Math.floor(Math.random() * 1000));
-  const r = await connectURLRaw(`${ws}?sendID=${user}&platformID=${platform}&operationID=op&isBackground=false&sdkType=js&token=${token}`, { user, platform, sdkType: 'js' });
+  const o = { user, platform, sdkType: 'js' as const };
+  const r = await connectURLRaw(handshakeURL(ws, o), o);
   if (!(r instanceof RawClient)) throw new Error(`refused: ${JSON.stringify(r.body)}`);
   return r;
 }
@@ -95,6 +94,36 @@ describe('two msggw serve processes on one etcd and one Redis', () => {
     c1.close();
     c2.close();
   });
+
+  it('msggw call --discovery asks every hub and merges (online status, kick); --instance asks one', async () => {
+    const clients = [await connect(nodeA.addrs.ws!, 'dave', 3), await connect(nodeB.addrs.ws!, 'dave', 1), await connect(nodeA.addrs.ws!, 'erin', 1), await connect(nodeB.addrs.ws!, 'frank', 1)];
+    // The CLI runs are slow on a busy box: keep the connections alive past the gateway's read deadline.
+    const keepAlive = setInterval(() => clients.forEach((c) => c.ws.ping()), 5000);
+    try {
+      const etcdFlag = ['--discovery', `etcd://${etcd.endpoint}`];
+      const merged = await runCli(['call', 'msgGateway.GetUsersOnlineStatus', '{"userIDs":["dave"]}', ...etcdFlag, '--json']);
+      expect(merged.code).toBe(0);
+      const m = JSON.parse(merged.stdout);
+      expect(m.successResult).toHaveLength(1);
+      expect(m.successResult[0].detailPlatformStatus.map((d: { platformID: number }) => d.platformID).sort()).toEqual([1, 3]);
+      expect(merged.stderr).toContain('asked all 2 instances');
+      // erin is on node A, frank on node B: one kick reaches both only when it fans out.
+      const kicks = [clients[2]!.waitFor((f) => f.reqIdentifier === 2002, 15_000), clients[3]!.waitFor((f) => f.reqIdentifier === 2002, 15_000)];
+      const kick = await runCli(['call', 'msgGateway.KickUserOffline', '{"platformID":1,"kickUserIDList":["erin","frank"]}', ...etcdFlag]);
+      expect(kick.code).toBe(0);
+      await Promise.all(kicks);
+      const one = await runCli(['call', 'msgGateway.GetUsersOnlineStatus', '{"userIDs":["dave"]}', ...etcdFlag, '--instance', nodeB.addrs.hub!]);
+      expect(one.code).toBe(0);
+      expect(JSON.parse(one.stdout).successResult[0].detailPlatformStatus.map((d: { platformID: number }) => d.platformID)).toEqual([1]);
+      expect(one.stderr).toContain(`at ${nodeB.addrs.hub}, 1 of 2 instances`);
+      const wrong = await runCli(['call', 'msgGateway.GetUsersOnlineStatus', '{"userIDs":["dave"]}', ...etcdFlag, '--instance', '127.0.0.1:1']);
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr.replace(/\s*›\s*/g, ' ')).toContain('127.0.0.1:1 is not a registered messagegateway-rpc-service instance');
+    } finally {
+      clearInterval(keepAlive);
+      clients.forEach((c) => c.close());
+    }
+  }, 120_000);
 
   it('msggw call reports OpenIM errors with code and exits non-zero', async () => {
     const r = await runCli(['call', 'msgGateway.GetUsersOnlineStatus', '{"userIDs":["carol"]}', '--addr', nodeA.addrs.hub!, '--op-user', 'mallory', '--json']);

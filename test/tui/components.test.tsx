@@ -161,7 +161,7 @@ describe('App', () => {
   it('shows the help instead of the panes, and a prompt', () => {
     const ui = initialUi();
     ui.help = true;
-    ui.prompt = { kind: 'spawn', label: 'spawn', text: '10 plat=mix', hint: 'count ...' };
+    ui.prompt = { kind: 'spawn', label: 'spawn', text: '10 plat=mix', hint: 'count ...', selected: true };
     const f = render(<App view={viewOf(recorded(), {}, ui)} />).lastFrame()!;
     expect(f).toContain('Keys');
     expect(f).toContain('kick a user on a platform via hub KickUserOffline');
@@ -177,6 +177,40 @@ describe('App', () => {
 });
 
 describe('connColumns', () => {
+  it('at 80x24 the header keeps the ports and the footer adapts to the width', () => {
+    const store = recorded();
+    store.apply({ type: 'hello', version: 1, at: 1, node: { ws: 'ws://127.0.0.1:10001/', hub: '127.0.0.1:10140', admin: '127.0.0.1:12141', multiLoginPolicy: 1, listenIP: '127.0.0.1' } });
+    const f = render(<App view={viewOf(store, { cols: 80, rows: 24 })} />).lastFrame()!;
+    const lines = f.split('\n');
+    expect(widest(f)).toBeLessThanOrEqual(80);
+    expect(lines[0]).toContain('ws :10001');
+    expect(lines[0]).toContain('hub :10140');
+    expect(lines[0]).toContain('admin :12141');
+    expect(lines[0]).toMatch(/0 users · 0 conns|0u 0c/);
+    const bar = lines.at(-1)!;
+    expect(bar).toContain('? help');
+    expect(bar).toContain('g seq');
+    expect(bar).not.toContain('…');
+    // Wide: every key with its full label.
+    const wide = render(<KeyBar width={250} />).lastFrame()!;
+    expect(wide).toContain('b background');
+    expect(wide).toContain('h hub');
+  });
+
+  it('shows a selected prompt default inverted, and an event in full', () => {
+    const store = recorded();
+    const ui = initialUi();
+    ui.prompt = { kind: 'spawn', label: 'spawn', text: '10 plat=mix', hint: 'count ...', selected: true };
+    const f = render(<StatusBar width={120} prompt={ui.prompt} status={undefined} />).lastFrame()!;
+    expect(f).toContain('typing replaces');
+    store.log(`${'x'.repeat(150)}END`);
+    ui.prompt = undefined;
+    ui.detail = store.newestSeq;
+    const d = render(<App view={viewOf(store, { cols: 80, rows: 24 }, ui)} />).lastFrame()!;
+    expect(d).toContain(`Event #${store.newestSeq}`);
+    expect(d).toContain('xEND');
+  });
+
   it('never needs more than the inner width (down to tiny panes)', () => {
     for (let inner = 30; inner <= 200; inner++) {
       const c = connColumns(inner);

@@ -132,6 +132,64 @@ describe('TuiController keys', () => {
     expect(ctl.view().help).toBe(false);
   });
 
+  it('prompts open with the default selected: typing replaces it, Enter takes it, control keys work anywhere in a chunk', () => {
+    const { ctl } = setup();
+    ctl.view();
+    ctl.onKey('p', key());
+    expect(ctl.ui.prompt).toMatchObject({ kind: 'presence', text: 'u1', selected: true });
+    // Typing replaces the selection instead of appending (the old "u2u2 u3").
+    ctl.onKey('u2 u3', key());
+    expect(ctl.ui.prompt).toMatchObject({ text: 'u2 u3', selected: false });
+    // Ctrl-U and Backspace inside one chunk (a paste, tmux send-keys of a whole string).
+    ctl.onKey('xx\x15u7\x7f8', key());
+    expect(ctl.ui.prompt!.text).toBe('u8');
+    ctl.onKey('\x17u9\r', key());
+    expect(ctl.ui.prompt).toBeUndefined();
+    expect(ctl.view().presence.userID).toBe('u9');
+    // Enter takes a selected default as it is; → keeps it for editing.
+    ctl.onKey('k', key());
+    ctl.onKey('', key({ rightArrow: true }));
+    ctl.onKey('x', key());
+    expect(ctl.ui.prompt!.text).toBe('u1 1x');
+    ctl.onKey('', key({ escape: true }));
+    ctl.onKey('/', key());
+    expect(ctl.ui.prompt).toMatchObject({ text: '', selected: false });
+  });
+
+  it('opens the hub menu, and shows an event in full', () => {
+    const { ctl, store } = setup();
+    ctl.view();
+    ctl.onKey('h', key());
+    expect(ctl.ui.hubMenu).toBe(true);
+    expect(ctl.ui.status!.text).toContain('o online status');
+    ctl.onKey('o', key());
+    expect(ctl.ui.prompt).toMatchObject({ kind: 'online', text: 'u1', selected: true });
+    ctl.onKey('', key({ escape: true }));
+    ctl.onKey('h', key());
+    ctl.onKey('t', key());
+    expect(ctl.ui.prompt).toMatchObject({ kind: 'push', text: 'u1 hello from the hub' });
+    ctl.onKey('', key({ escape: true }));
+    ctl.onKey('h', key());
+    ctl.onKey('c', key());
+    expect(ctl.ui.prompt).toMatchObject({ kind: 'mlcheck', text: 'u1 1' });
+    ctl.onKey('', key({ escape: true }));
+    ctl.onKey('h', key());
+    ctl.onKey('', key({ escape: true }));
+    expect(ctl.ui.hubMenu).toBe(false);
+    expect(ctl.ui.prompt).toBeUndefined();
+
+    store.log('a very long line '.repeat(20));
+    ctl.onKey('e', key());
+    const d = ctl.view().detail!;
+    expect(d.seq).toBe(store.newestSeq);
+    expect(d.ev).toMatchObject({ type: 'log' });
+    ctl.onKey('', key({ escape: true }));
+    expect(ctl.view().detail).toBeUndefined();
+    ctl.onKey('', key({ tab: true }));
+    ctl.onKey('', key({ return: true }));
+    expect(ctl.view().detail).toBeDefined();
+  });
+
   it('pins presence to a user and quits on q and Ctrl-C', () => {
     const { ctl, quit } = setup();
     ctl.onKey('p', key());

@@ -1,6 +1,6 @@
 import { Box, useInput, type Key } from 'ink';
 import type { AppView } from '../view.js';
-import { HelpPane, Header, KeyBar, StatusBar } from './Chrome.js';
+import { DetailPane, HelpPane, Header, KeyBar, StatusBar } from './Chrome.js';
 import { ConnectionsPane } from './ConnectionsPane.js';
 import { EventsPane } from './EventsPane.js';
 import { PresencePane } from './PresencePane.js';
@@ -28,6 +28,8 @@ export function App({ view, onKey }: AppProps) {
       <Header {...view.header} />
       {view.help ? (
         <HelpPane width={l.width} height={l.topH + l.bottomH} />
+      ) : view.detail ? (
+        <DetailPane width={l.width} height={l.topH + l.bottomH} row={view.detail} />
       ) : (
         <>
           <Box flexDirection="row" height={l.topH}>

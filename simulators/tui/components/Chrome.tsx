@@ -1,15 +1,46 @@
 import { Box, Text } from 'ink';
 import { Pane } from './Pane.js';
 import { fit } from '../format.js';
+import { eventLine } from '../event-line.js';
+import type { EventRow } from '../store.js';
 import type { AppView, HeaderView } from '../view.js';
+
+/** `host:port` as the header shows it when room is short: just `:port` on loopback. */
+function portOf(addr: string): string {
+  const m = /^(?:\w+:\/\/)?([^/]*):(\d+)\/?$/.exec(addr);
+  if (!m) return addr;
+  return /^(127\.0\.0\.1|localhost|\[::1\])$/.test(m[1]!) ? `:${m[2]}` : `${m[1]}:${m[2]}`;
+}
+
+/**
+ * The header's two halves for a width: the most detailed form that fits, down to ports only and
+ * short counts, so the ports stay visible on an 80-column terminal.
+ */
+export function headerParts(v: HeaderView): { left: string; counts: string } {
+  const n = v.node;
+  const mode = v.mode === 'embedded' ? 'embedded' : 'attached';
+  const addrs: [string, string | undefined][] = [
+    ['ws', n?.ws],
+    ['hub', n?.hub],
+    ['admin', n?.admin],
+  ];
+  const full = [mode, ...addrs.filter(([, a]) => a).map(([k, a]) => `${k} ${a}`)];
+  const ports = [mode, ...addrs.filter(([, a]) => a).map(([k, a]) => `${k} ${portOf(a!)}`)];
+  const longCounts = `${v.users} users · ${v.conns} conns · ${v.simClients} sim · ${Math.round(v.eventsPerSec)} ev/s`;
+  const shortCounts = `${v.users}u ${v.conns}c ${v.simClients}sim ${Math.round(v.eventsPerSec)}ev/s`;
+  const forms = [
+    { left: ` msggw tui │ ${full.join(' │ ')}`, counts: longCounts },
+    { left: ` msggw tui │ ${ports.join(' │ ')}`, counts: longCounts },
+    { left: ` msggw tui │ ${ports.join(' │ ')}`, counts: shortCounts },
+    { left: ` ${ports.join(' ')}`, counts: shortCounts },
+  ];
+  return forms.find((f) => f.left.length + f.counts.length + 3 <= v.width) ?? forms[forms.length - 1]!;
+}
 
 /** The top line: mode, addresses, counts, and the admin stream's state when it is not open. */
 export function Header(v: HeaderView) {
-  const n = v.node;
-  const parts = [v.mode === 'embedded' ? 'embedded' : 'attached', n?.ws ? `ws ${n.ws}` : '', n?.hub ? `hub ${n.hub}` : '', n?.admin ? `admin ${n.admin}` : ''].filter(Boolean);
-  const counts = `${v.users} users · ${v.conns} conns · ${v.simClients} sim · ${Math.round(v.eventsPerSec)} ev/s`;
+  const { left, counts } = headerParts(v);
   const down = v.state.kind === 'down' ? `admin stream down: ${v.state.error}${v.state.retrying ? ' (retrying)' : ''}` : v.state.kind === 'connecting' ? 'connecting…' : '';
-  const left = ` msggw tui │ ${parts.join(' │ ')}`;
   const room = Math.max(0, v.width - counts.length - 2);
   return (
     <Box width={v.width} height={1}>
@@ -22,32 +53,50 @@ export function Header(v: HeaderView) {
   );
 }
 
-/** The keys, as the bottom line shows them. */
-export const KEYS: [string, string][] = [
-  // Help and quit first: the bar is cut at the right edge on narrow terminals.
-  ['?', 'help'],
-  ['q', 'quit'],
-  ['Tab', 'pane'],
-  ['↑↓', 'move'],
-  ['/', 'filter'],
-  ['n', 'spawn'],
-  ['m', 'message'],
-  ['s', 'subscribe'],
-  ['b', 'background'],
-  ['l', 'logout'],
-  ['k', 'kick'],
-  ['x', 'drop'],
-  ['p', 'presence'],
-  ['v', 'verbose'],
-  ['c', 'clear'],
+/** The keys, as the bottom line shows them: key, label, short label for narrow terminals. */
+export const KEYS: [string, string, string][] = [
+  // Help and quit first: on narrow terminals the bar keeps what fits from the left.
+  ['?', 'help', 'help'],
+  ['q', 'quit', 'quit'],
+  ['Tab', 'pane', 'pane'],
+  ['n', 'spawn', 'spawn'],
+  ['m', 'message', 'msg'],
+  ['s', 'subscribe', 'sub'],
+  ['g', 'seq', 'seq'],
+  ['r', 'pull', 'pull'],
+  ['b', 'background', 'bg'],
+  ['l', 'logout', 'out'],
+  ['h', 'hub', 'hub'],
+  ['k', 'kick', 'kick'],
+  ['x', 'drop', 'drop'],
+  ['e', 'event', 'ev'],
+  ['/', 'filter', 'find'],
+  ['p', 'presence', 'pres'],
+  ['↑↓', 'move', 'move'],
+  ['v', 'verbose', 'verb'],
+  ['c', 'clear', 'clr'],
 ];
 
-/** The key bar (bottom line). */
+/** The keys that fit a width: full labels, else short ones, else the first that fit. */
+export function keyBarItems(width: number): [string, string][] {
+  const len = (items: [string, string][]) => items.reduce((a, [k, l]) => a + k.length + l.length + 3, 0);
+  const full = KEYS.map(([k, l]) => [k, l] as [string, string]);
+  if (len(full) <= width) return full;
+  const short = KEYS.map(([k, , sl]) => [k, sl] as [string, string]);
+  const out: [string, string][] = [];
+  for (const item of short) {
+    if (len([...out, item]) > width) break;
+    out.push(item);
+  }
+  return out;
+}
+
+/** The key bar (bottom line), adapted to the width. */
 export function KeyBar({ width }: { width: number }) {
   return (
     <Box width={width} height={1}>
       <Text wrap="truncate">
-        {KEYS.map(([k, label]) => (
+        {keyBarItems(width).map(([k, label]) => (
           <Text key={k}>
             <Text bold color="cyanBright">{` ${k}`}</Text>
             <Text>{` ${label} `}</Text>
@@ -58,16 +107,17 @@ export function KeyBar({ width }: { width: number }) {
   );
 }
 
-/** The line above the key bar: the open prompt, else the last action's outcome. */
+/** The line above the key bar: the open prompt (a selected default shown inverted), else the last action's outcome. */
 export function StatusBar({ width, prompt, status }: { width: number; prompt: AppView['prompt']; status: AppView['status'] }) {
   if (prompt) {
     return (
       <Box width={width} height={1}>
         <Text wrap="truncate">
           <Text backgroundColor="cyan" color="black" bold>{` ${prompt.label} `}</Text>
-          <Text> {prompt.text}</Text>
+          <Text> </Text>
+          {prompt.selected ? <Text inverse>{prompt.text}</Text> : <Text>{prompt.text}</Text>}
           <Text inverse> </Text>
-          <Text dimColor>{`   ${prompt.hint} · Enter ok · Esc cancel · ^U clear`}</Text>
+          <Text dimColor>{`   ${prompt.hint} · Enter ok · Esc cancel · ^U clear${prompt.selected ? ' · typing replaces' : ''}`}</Text>
         </Text>
       </Box>
     );
@@ -90,9 +140,13 @@ export const HELP: [string, string][] = [
   ['n', 'spawn N simulated clients: "10 plat=mix enc=mix gzip=mix user=u"'],
   ['m', 'send a message from the selected client: "u2 hello" or "g:team hi"'],
   ['s', 'subscribe the selected client: "u2 u3 -u4" (- unsubscribes)'],
+  ['g', 'GetNewestSeq (1001) on the selected client: max seq per conversation'],
+  ['r', 'pull a range (1002) on the selected client: "si_u1_u2 1-20"'],
   ['b', 'toggle background (2004) on the selected client'],
   ['l', 'log the selected client out (2003)'],
   ['k', 'kick a user on a platform via hub KickUserOffline: "u1 5"'],
+  ['h', 'hub menu: o GetUsersOnlineStatus · t push a text · c MultiTerminalLoginCheck · k kick'],
+  ['e / Enter', 'show the newest (or scrolled-to) event in full; Esc closes'],
   ['x', 'drop the selected connection abruptly (no close frame)'],
   ['p', 'pin the Presence pane to a user (empty = follow selection)'],
   ['v / c', 'show successful requests too / clear the events'],
@@ -109,6 +163,24 @@ export function HelpPane({ width, height }: { width: number; height: number }) {
             {fit(k, 24)}
           </Text>
           {d}
+        </Text>
+      ))}
+    </Pane>
+  );
+}
+
+/** One event in full (replaces the bottom panes): its line, then every field, wrapped. */
+export function DetailPane({ width, height, row }: { width: number; height: number; row: EventRow }) {
+  const line = eventLine(row.ev);
+  const inner = Math.max(10, width - 2);
+  const text = [`${line.kind}: ${line.text}`, ...JSON.stringify(row.ev, null, 1).split('\n').map((l) => l.replace(/^ +/, (m) => m.replace(/ /g, '  ')))];
+  const wrapped: string[] = [];
+  for (const t of text) for (let i = 0; i < Math.max(1, t.length); i += inner) wrapped.push(t.slice(i, i + inner));
+  return (
+    <Pane title={`Event #${row.seq}`} info="e or Esc closes" width={width} height={height} focused>
+      {wrapped.slice(0, Math.max(0, height - 2)).map((l, i) => (
+        <Text key={i} wrap="truncate" color={i === 0 ? line.color : undefined}>
+          {l}
         </Text>
       ))}
     </Pane>

@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 describe('ClientPool', () => {
-  it('opens 2,000 connections with bounded concurrency, requests on each, closes them, in a few seconds', async () => {
+  it('opens 2,000 connections with bounded concurrency, requests on each, closes them', async () => {
     gw = await new FakeGateway().start();
     const url = gw.url;
     pool = new ClientPool({ concurrency: 200 });
@@ -47,12 +47,10 @@ describe('ClientPool', () => {
     await pool.closeAll();
     expect(pool.counts()).toMatchObject({ open: 0, closed: 2000, closedByReason: { client: 2000 } });
     const totalMs = performance.now() - t0;
-    // Generous bound for slow CI machines; locally this takes well under two seconds.
-    expect(totalMs).toBeLessThan(20_000);
     console.log(
       `2000 clients: open ${openMs.toFixed(0)} ms, total ${totalMs.toFixed(0)} ms, handshake p50 ${lat.p50.toFixed(1)} ms p99 ${lat.p99.toFixed(1)} ms, ~${(heapPerConn / 1024).toFixed(1)} KiB heap/conn (client+server)`,
     );
-  });
+  }, 120_000);
 
   it('ramps at the configured rate and counts failures by errCode', async () => {
     let n = 0;
