@@ -215,7 +215,7 @@ export class GatewayNode {
       maxBytes: cfg.onlineCache.maxBytes,
     });
     await cache.start();
-    const dispatch = createDispatcher({ msg, push, subscribe: (client, data) => subs.handle2005(client, data, cache) });
+    const dispatch = createDispatcher({ msg, push, verboseErrors: cfg.verboseErrors, subscribe: (client, data) => subs.handle2005(client, data, cache) });
     const gateway = new Gateway({
       listenIP: cfg.listenIP,
       port: cfg.wsPort,

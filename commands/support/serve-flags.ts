@@ -55,6 +55,9 @@ export const serveFlags = {
   gateway: Flags.boolean({ summary: 'Start the gateway (WebSocket server + hub). --no-gateway runs simulators only.', default: true, allowNo: true }),
   'in-process-rpc': Flags.boolean({ summary: 'Call the simulators (and they the hub) in-process when they run in this process; --no-in-process-rpc keeps those calls on real gRPC over loopback.', default: true, allowNo: true }),
   group: Flags.string({ summary: 'A group the msg simulator knows: groupID=u1,u2,u3 (repeatable).', multiple: true }),
+  'verbose-errors': Flags.boolean({
+    summary: "Error replies carry the developer detail in errMsg, e.g. 'ServerInternalError: data is not a valid MsgData ...' (upstream's carry code and message only; the detail is always in the log and the admin stream).",
+  }),
   'push-before-reply': Flags.boolean({
     summary: "The msg simulator pushes a message before answering its SendMsg (upstream answers first): the sender gets its own 2001 echo before the 1003 reply, to test a client's robustness.",
   }),

@@ -36,7 +36,7 @@ export function eventLine(ev: AdminEvent | LocalEvent): EventLine {
     case 'request':
       return ev.errCode === 0
         ? { kind: 'request', color: 'gray', text: `${ev.userID} ${ev.reqIdentifier} ${reqIdentifierName(ev.reqIdentifier)} ok ${ev.ms.toFixed(1)} ms` }
-        : { kind: 'req-error', color: 'red', text: `${ev.userID} ${ev.reqIdentifier} ${reqIdentifierName(ev.reqIdentifier)} errCode ${ev.errCode} (${ev.ms.toFixed(1)} ms)` };
+        : { kind: 'req-error', color: 'red', text: `${ev.userID} ${ev.reqIdentifier} ${reqIdentifierName(ev.reqIdentifier)} errCode ${ev.errCode}${ev.errMsg ? ` ${ev.errMsg}` : ''}${ev.errDlt ? `: ${ev.errDlt}` : ''} (${ev.ms.toFixed(1)} ms)` };
     case 'push': {
       const m = ev.msg;
       const who = m ? `${m.sendID}→${m.groupID ? `group ${m.groupID}` : m.recvID}${m.seq ? ` seq ${m.seq}` : ''}: ` : '';

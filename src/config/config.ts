@@ -106,6 +106,8 @@ export interface MsggwConfig {
    * sender sees its own 2001 echo before the 1003 reply: for testing client robustness.
    */
   pushBeforeReply: boolean;
+  /** Error replies carry the developer detail in errMsg (upstream's carry code and message only). */
+  verboseErrors: boolean;
   /** Groups the msg simulator knows from the start: groupID -> member user IDs. */
   groups: Record<string, string[]>;
 
@@ -212,6 +214,7 @@ export function defaultConfig(): MsggwConfig {
     inProcessRpc: true,
     simulatorPorts: { auth: 0, user: 0, msg: 0, push: 0 },
     pushBeforeReply: false,
+    verboseErrors: false,
     groups: {},
     presence: { workers: 4, mergeIntervalMs: 1000, batchSize: 100, renewIntervalMs: 10 * 60_000, nodeTtlMs: 15_000 },
     onlineCache: { slots: 1024, slotSize: 2048, expireMs: 15 * 60_000, maxBytes: 64 * 1024 * 1024 },

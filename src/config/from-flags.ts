@@ -42,6 +42,7 @@ export interface ServeFlagValues {
   'merge-interval'?: number;
   'redis-volatile'?: boolean;
   'push-before-reply'?: boolean;
+  'verbose-errors'?: boolean;
   /** Milliseconds, whole seconds. */
   'node-ttl'?: number;
   'hub-listen'?: string;
@@ -152,6 +153,7 @@ export function loadServeConfig(f: ServeFlagValues): ServeConfig {
   }
   if (f['redis-volatile']) o.redisVolatile = true;
   if (f['push-before-reply']) o.pushBeforeReply = true;
+  if (f['verbose-errors']) o.verboseErrors = true;
   if (f['webhook-url']) {
     const on = { enable: true, timeout: 5 };
     o.webhooks = { url: f['webhook-url'], afterUserOnline: on, afterUserOffline: on, afterUserKickOff: on };

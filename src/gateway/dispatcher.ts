@@ -1,4 +1,4 @@
-import { CodeError, errs } from '../protocol/errors.js';
+import { CodeError, ErrCode, errs } from '../protocol/errors.js';
 import { makeResp, type Req, type Resp } from '../protocol/envelope.js';
 import { ReqIdentifier } from '../protocol/identifiers.js';
 import { pb, type MessageCodec } from '../protocol/pb.js';
@@ -13,6 +13,27 @@ export interface DispatcherDeps {
   push: ServicePool<PushMsgServiceMethods>;
   /** Handles a 2005 request's data; returns the reply data (SubUserOnlineStatusTips). */
   subscribe?: (client: Connection, data: Uint8Array) => Promise<Uint8Array>;
+  /**
+   * Append an error's developer detail to the reply's errMsg (`serve --verbose-errors`). Off, the
+   * reply carries upstream's code and message only; the detail goes to the log and admin stream.
+   */
+  verboseErrors?: boolean;
+}
+
+/** Why a request failed, beyond the reply's errCode/errMsg: for the log and the admin stream. */
+export interface DispatchFailure {
+  errCode: number;
+  errMsg: string;
+  /** The developer detail upstream keeps out of the reply (its ErrDlt). */
+  errDlt: string;
+}
+
+// Keyed by the reply object, so the detail travels beside the reply without touching the wire.
+const failures = new WeakMap<Resp, DispatchFailure>();
+
+/** The failure behind an error reply the dispatcher made, if any. */
+export function failureOf(resp: Resp): DispatchFailure | undefined {
+  return failures.get(resp);
 }
 
 /** A request forwarded byte for byte: its Data is exactly the downstream request message. */
@@ -43,7 +64,7 @@ export function createDispatcher(deps: DispatcherDeps): (client: Connection, req
     try {
       data = await handle(deps, client, req, ctx);
     } catch (e) {
-      return reply(req, e);
+      return reply(req, e, deps.verboseErrors === true);
     }
     return makeResp({ reqIdentifier: req.reqIdentifier, msgIncr: req.msgIncr, operationID: req.operationID, data });
   };
@@ -83,11 +104,14 @@ const EMPTY = new Uint8Array(0);
 /** SendMsgReq{msgData = 3}: the field the client's MsgData becomes. */
 const SEND_MSG_REQ_MSG_DATA = 3;
 
+/** Thrown for a payload that does not decode: upstream wraps proto.Unmarshal's error, which is no CodeError, so it answers 500. */
+class UndecodablePayload extends Error {}
+
 function validate<T>(codec: MessageCodec<T>, bytes: Uint8Array): T {
   try {
     return codec.decode(bytes);
   } catch (e) {
-    throw errs.args(`data is not a valid ${codec.typeName}: ${(e as Error).message}`);
+    throw new UndecodablePayload(`data is not a valid ${codec.typeName}: ${(e as Error).message}`);
   }
 }
 
@@ -107,16 +131,22 @@ export function wrapField(fieldNumber: number, bytes: Uint8Array): Buffer {
   return out;
 }
 
-function reply(req: Req, e: unknown): Resp {
+function reply(req: Req, e: unknown, verbose: boolean): Resp {
   if (e instanceof ProtocolViolation) throw e;
-  // As upstream's apiresp.ParseError: a coded error keeps its code, anything else is 500 with its
-  // text. The detail is appended so a developer sees why (the envelope has no errDlt field).
-  const coded = e instanceof CodeError;
-  return makeResp({
+  // As upstream's apiresp.ParseError: a CodeError keeps its code and message; anything else is
+  // ErrInternalServer (500 "ServerInternalError") with the error's text as its detail. The
+  // envelope has no errDlt, so upstream's reply carries code and message only.
+  const f: DispatchFailure =
+    e instanceof CodeError
+      ? { errCode: e.code, errMsg: e.message, errDlt: e.detail }
+      : { errCode: ErrCode.ServerInternalError, errMsg: 'ServerInternalError', errDlt: e instanceof Error ? e.message : String(e) };
+  const resp = makeResp({
     reqIdentifier: req.reqIdentifier,
     msgIncr: req.msgIncr,
     operationID: req.operationID,
-    errCode: coded ? e.code : 500,
-    errMsg: coded ? (e.detail ? `${e.message}: ${e.detail}` : e.message) : e instanceof Error ? e.message : String(e),
+    errCode: f.errCode,
+    errMsg: verbose && f.errDlt ? `${f.errMsg}: ${f.errDlt}` : f.errMsg,
   });
+  failures.set(resp, f);
+  return resp;
 }

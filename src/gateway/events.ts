@@ -6,7 +6,18 @@ export type GatewayEvent =
   | { type: 'disconnect'; at: number; userID: string; platformID: number; connID: string; reason: CloseReason; detail: string }
   | { type: 'kick'; at: number; userID: string; platformID: number; connID: string; policy: number; cause: 'login' | 'remote-login' | 'hub' }
   | { type: 'handshake-fail'; at: number; code: number; message: string; detail: string; remoteAddr: string }
-  | { type: 'request'; at: number; userID: string; connID: string; reqIdentifier: number; errCode: number; ms: number }
+  | {
+      type: 'request';
+      at: number;
+      userID: string;
+      connID: string;
+      reqIdentifier: number;
+      errCode: number;
+      ms: number;
+      /** On an error reply: its errMsg, and the developer detail the reply leaves out (unless --verbose-errors). */
+      errMsg?: string;
+      errDlt?: string;
+    }
   | {
       type: 'push';
       at: number;

@@ -6,6 +6,7 @@ import { Signal } from '../util/signal.js';
 import type { CloseReason } from './conn.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import type { GatewayEvent } from './events.js';
+import { failureOf } from './dispatcher.js';
 import { makeConnID, type HandshakeArgs } from './handshake.js';
 import { MultiLoginEnforcer, type TokenReporter } from './login-policy.js';
 import { Registry } from './registry.js';
@@ -116,8 +117,11 @@ export class Gateway implements ConnectionOwner {
     // opUserID is the connection's authenticated user, never a field of the request: the services check access against it.
     const ctx: RpcContext = { operationID: req.operationID, opUserID: conn.userID, platform: platformName(conn.platformID), connID: conn.connID };
     const resp = await this.opts.handleRequest(conn, req, ctx);
+    const failure = resp.errCode !== 0 ? failureOf(resp) : undefined;
+    if (failure) this.opts.log?.(`request ${req.reqIdentifier} of ${conn.userID} (operationID ${req.operationID}): errCode ${failure.errCode} ${failure.errMsg}${failure.errDlt ? `: ${failure.errDlt}` : ''}`);
     if (this.events.active) {
       this.events.emit({
+        ...(failure && { errMsg: failure.errMsg, errDlt: failure.errDlt }),
         type: 'request',
         at: Date.now(),
         userID: conn.userID,

@@ -107,7 +107,7 @@ describe('presence subscription caps', () => {
     const c = await connectOk(node, { user: 'sub1', platform: 3 });
     const r = await c.request(2005, req(ids(0, 1001)));
     expect(r.errCode).toBe(1001);
-    expect(r.errMsg).toMatch(/at most 1000 per request/);
+    expect(r.errMsg).toBe('ArgsError');
     expect(node.view().subscriptions.subscriptionCount).toBe(0);
     expect(c.isOpen).toBe(true);
     c.close();
@@ -119,7 +119,7 @@ describe('presence subscription caps', () => {
     expect((await c.request(2005, req(ids(2000, 500)))).errCode).toBe(0);
     const over = await c.request(2005, req(ids(2500, 1)));
     expect(over.errCode).toBe(1001);
-    expect(over.errMsg).toMatch(/at most 2500 per connection/);
+    expect(over.errMsg).toBe('ArgsError');
     const conn = node.view().registry.getAll('sub2')[0]!;
     expect(conn.subscriptions.size).toBe(2500);
     // Already watched IDs cost nothing; unsubscribing in the same request makes room.

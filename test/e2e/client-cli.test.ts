@@ -78,7 +78,7 @@ describe('msggw client one-shot requests', () => {
     // 1002 for a range the user is not in is fine; an unknown field type is not: Data that is not PullMessageBySeqsReq.
     const r = await runCli(['client', '--url', ws, '--user', 'oc-g', '--raw', '{"reqIdentifier":1002,"data":"/////w=="}', '--json']);
     expect(r.code).toBe(1);
-    expect(jsonLines(r.stdout).find((e) => e.event === 'error')).toMatchObject({ stage: 'request', errCode: 1001 });
+    expect(jsonLines(r.stdout).find((e) => e.event === 'error')).toMatchObject({ stage: 'request', errCode: 500 });
   });
 });
 
