@@ -55,6 +55,9 @@ export const serveFlags = {
   gateway: Flags.boolean({ summary: 'Start the gateway (WebSocket server + hub). --no-gateway runs simulators only.', default: true, allowNo: true }),
   'in-process-rpc': Flags.boolean({ summary: 'Call the simulators (and they the hub) in-process when they run in this process; --no-in-process-rpc keeps those calls on real gRPC over loopback.', default: true, allowNo: true }),
   group: Flags.string({ summary: 'A group the msg simulator knows: groupID=u1,u2,u3 (repeatable).', multiple: true }),
+  'push-before-reply': Flags.boolean({
+    summary: "The msg simulator pushes a message before answering its SendMsg (upstream answers first): the sender gets its own 2001 echo before the 1003 reply, to test a client's robustness.",
+  }),
   'redis-volatile': Flags.boolean({ summary: 'Let the simulators use a Redis without AOF (a Redis crash then loses acknowledged messages and reuses seqs).' }),
   'node-ttl': durationFlag({ summary: `Presence: how long a crashed node's users stay online at most, about (heartbeat TTL of its user set; 0 = off, as upstream; default ${d.presence.nodeTtlMs / 1000}s).` }),
   'merge-interval': durationFlag({ summary: 'Presence: time between status batches to the user service, e.g. 100ms (default 1s).' }),

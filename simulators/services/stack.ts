@@ -105,7 +105,7 @@ export class SimulatorStack {
 
     // --strict-tokens: upstream's rule (a token must have been issued); otherwise offline-minted tokens pass.
     const auth = authHandlers({ redis: this.redis, secret: cfg.secret, expireDays: cfg.tokenExpireDays, acceptUnseen: !cfg.api.strictTokens, adminUserIDs: cfg.adminUserIDs });
-    const msg = msgHandlers({ store: this.msgStore, adminUserIDs: cfg.adminUserIDs, log: opts.log, push: gatewayFanOut(this.hubs, opts.log) });
+    const msg = msgHandlers({ store: this.msgStore, adminUserIDs: cfg.adminUserIDs, pushBeforeReply: cfg.pushBeforeReply, log: opts.log, push: gatewayFanOut(this.hubs, opts.log) });
     const addrs: StackAddresses = {
       auth: await this.serve(cfg.simulatorPorts.auth, (s) => s.addService(authService.definition, implement<AuthMethods>(authService, auth))),
       user: await this.serve(cfg.simulatorPorts.user, (s) => s.addService(userService.definition, implement<UserMethods>(userService, userHandlers(this.redis)))),

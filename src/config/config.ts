@@ -101,6 +101,11 @@ export interface MsggwConfig {
   inProcessRpc: boolean;
   /** Where the simulators listen (0 = free port). */
   simulatorPorts: { auth: number; user: number; msg: number; push: number };
+  /**
+   * The msg simulator pushes a message before it answers SendMsg (upstream answers first), so a
+   * sender sees its own 2001 echo before the 1003 reply: for testing client robustness.
+   */
+  pushBeforeReply: boolean;
   /** Groups the msg simulator knows from the start: groupID -> member user IDs. */
   groups: Record<string, string[]>;
 
@@ -206,6 +211,7 @@ export function defaultConfig(): MsggwConfig {
     simulators: true,
     inProcessRpc: true,
     simulatorPorts: { auth: 0, user: 0, msg: 0, push: 0 },
+    pushBeforeReply: false,
     groups: {},
     presence: { workers: 4, mergeIntervalMs: 1000, batchSize: 100, renewIntervalMs: 10 * 60_000, nodeTtlMs: 15_000 },
     onlineCache: { slots: 1024, slotSize: 2048, expireMs: 15 * 60_000, maxBytes: 64 * 1024 * 1024 },

@@ -41,6 +41,7 @@ export interface ServeFlagValues {
   /** Milliseconds. */
   'merge-interval'?: number;
   'redis-volatile'?: boolean;
+  'push-before-reply'?: boolean;
   /** Milliseconds, whole seconds. */
   'node-ttl'?: number;
   'hub-listen'?: string;
@@ -150,6 +151,7 @@ export function loadServeConfig(f: ServeFlagValues): ServeConfig {
     o.presence = { ...o.presence, nodeTtlMs: f['node-ttl'] };
   }
   if (f['redis-volatile']) o.redisVolatile = true;
+  if (f['push-before-reply']) o.pushBeforeReply = true;
   if (f['webhook-url']) {
     const on = { enable: true, timeout: 5 };
     o.webhooks = { url: f['webhook-url'], afterUserOnline: on, afterUserOffline: on, afterUserKickOff: on };
