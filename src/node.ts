@@ -11,6 +11,7 @@ import { GatewayMetrics } from './metrics/metrics.js';
 import { OnlineCache } from './presence/online-cache.js';
 import { StatusReporter } from './presence/status-reporter.js';
 import { Webhooks } from './presence/webhooks.js';
+import { webhookFailureReporter } from './presence/webhook-failures.js';
 import { NodePresence } from './presence/node-presence.js';
 import { Subscriptions } from './gateway/subscriptions.js';
 import { internalContext } from './rpc/context.js';
@@ -314,7 +315,8 @@ export class GatewayNode {
   private wireWebhooks(gateway: Gateway): Webhooks | undefined {
     const w = this.cfg.webhooks;
     if (!w.url || !(w.afterUserOnline.enable || w.afterUserOffline.enable || w.afterUserKickOff.enable)) return undefined;
-    const hooks = new Webhooks({ ...w, queueSize: w.queueSize });
+    const onResult = webhookFailureReporter({ log: (line) => this.opts.log?.(line), count: (callback) => this.metrics.countWebhookFailure(callback) });
+    const hooks = new Webhooks({ ...w, queueSize: w.queueSize, onResult });
     gateway.events.on((e) => {
       if (e.type === 'connect') {
         const c = gateway.registry.find(e.connID, e.userID);
