@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chatScenario, renderHtml } from '../../simulators/scenarios/index.js';
+import { chatScenario, presenceScenario, renderHtml } from '../../simulators/scenarios/index.js';
 import { simSmall } from './helpers.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -89,5 +89,20 @@ describe('HTML report', () => {
     // Units in the thresholds table.
     expect(html).toContain('<th>unit</th>');
     expect(html).toMatch(/<code>lost==0<\/code><\/td><td>0<\/td><td>count<\/td>/);
+  }, 60_000);
+
+  it('a presence run (nothing sent) gets no sent/delivered lines', async () => {
+    const { report } = await simSmall(presenceScenario({ subscribers: 2, watched: 2, churn: 2, durationMs: 1200, settleMs: 2000 }), {
+      loadMs: 1200,
+      gateway: { presence: { mergeIntervalMs: 30 } },
+    });
+    const file = join(dir, 'presence.html');
+    writeFileSync(file, renderHtml(report));
+    const dom = await dumpDom(file, join(dir, 'profile-presence'));
+    expect(dom).toContain('data-charts="drawn"');
+    const tput = /<svg[^>]*id="chart-throughput"[\s\S]*?<\/svg>/.exec(dom)![0];
+    expect(tput).not.toContain('data-series="sent"');
+    expect(tput).not.toContain('data-series="delivered"');
+    expect(dom).toContain('Latency percentiles per second: presence');
   }, 60_000);
 });
