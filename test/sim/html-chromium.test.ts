@@ -79,5 +79,15 @@ describe('HTML report', () => {
     const latency = /<svg[^>]*id="chart-latency"[\s\S]*?<\/svg>/.exec(dom)![0];
     for (const s of ['p50', 'p90', 'p99', 'max']) expect(latency).toContain(`data-series="${s}"`);
     expect(dom).toContain('Latency percentiles per second: delivery');
+    // p99 is drawn after (above) max, so it stays visible where they coincide.
+    expect(latency.indexOf('data-series="max"')).toBeLessThan(latency.indexOf('data-series="p99"'));
+    // Hover values and the warm-up marker.
+    expect(latency).toMatch(/<circle [^>]*class="point"[^>]*><title>p99 at \d+s: [\d.]+ ms<\/title>/);
+    expect(latency).toContain('class="warmup"');
+    // The chart follows the element's width (not a fixed 720 wide viewBox).
+    expect(latency).toMatch(/viewBox="0 0 \d+ 280"/);
+    // Units in the thresholds table.
+    expect(html).toContain('<th>unit</th>');
+    expect(html).toMatch(/<code>lost==0<\/code><\/td><td>0<\/td><td>count<\/td>/);
   }, 60_000);
 });
