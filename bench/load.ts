@@ -8,7 +8,7 @@
  */
 import { Agent, request } from 'node:http';
 import { tokenFor } from '../simulators/client/token.js';
-import { getCodec } from '../src/protocol/codecs.js';
+import { codecFor } from '../src/protocol/codecs.js';
 import { gunzipFrame } from '../src/protocol/gzip.js';
 import { pb } from '../src/protocol/pb.js';
 import type { sdkws } from '../src/protocol/pb-types.js';
@@ -18,6 +18,7 @@ import { ConnSet, openConn, type ConnSpec } from './lib/conn.js';
 import { benchMsg, broadcastBody, pushFrames, requestFrame } from './lib/frames.js';
 import { serveIpc } from './lib/ipc.js';
 import { latency, type Latency } from './lib/stats.js';
+import { ReqIdentifier } from '../src/protocol/identifiers.js';
 
 const sets = new Map<string, ConnSet>();
 const hubClients = new Map<string, RpcClient<MsgGatewayMethods>>();
@@ -269,9 +270,9 @@ export interface RttResult extends Latency {
 
 function requestData(reqIdentifier: number, userID: string): Uint8Array {
   switch (reqIdentifier) {
-    case 2004:
+    case ReqIdentifier.WsSetBackgroundStatus:
       return pb.sdkws.SetAppBackgroundStatusReq.encode({ userID, isBackground: false });
-    case 1001:
+    case ReqIdentifier.GetNewestSeq:
       return pb.sdkws.GetMaxSeqReq.encode({ userID });
     default:
       throw new Error(`no bench request for ${reqIdentifier}`);
@@ -327,7 +328,7 @@ async function probe(a: { set: string; reqIdentifier: number }): Promise<{ reqId
   await until(() => got !== undefined, 5000);
   set.onFrame = undefined;
   if (!got) throw new Error('no reply to the probe');
-  const r = getCodec(c.spec.sdkType === 'go' ? 'gob' : 'json', 'sdk').decodeResp(c.spec.gzip ? gunzipFrame(got) : got);
+  const r = codecFor(c.spec.sdkType, 'sdk').decodeResp(c.spec.gzip ? gunzipFrame(got) : got);
   return { reqIdentifier: r.reqIdentifier, errCode: r.errCode, errMsg: r.errMsg };
 }
 
@@ -378,7 +379,7 @@ async function chat(a: ChatArg): Promise<ChatResult> {
         createTime: Date.now(),
       });
       sentAt.set(clientMsgID, performance.now());
-      from.send(requestFrame(from.spec.sdkType, from.spec.gzip, from.userID, 1003, data, `${from.userID}_${sent}`));
+      from.send(requestFrame(from.spec.sdkType, from.spec.gzip, from.userID, ReqIdentifier.SendMsg, data, `${from.userID}_${sent}`));
       sent++;
     }
     await sleep(1);
@@ -389,13 +390,13 @@ async function chat(a: ChatArg): Promise<ChatResult> {
   const samples: number[] = [];
   let replyErrors = 0;
   for (const r of set.records) {
-    const codec = getCodec(r.conn.spec.sdkType === 'go' ? 'gob' : 'json', 'sdk');
+    const codec = codecFor(r.conn.spec.sdkType, 'sdk');
     const resp = codec.decodeResp(r.conn.spec.gzip ? gunzipFrame(r.data) : r.data);
-    if (resp.reqIdentifier === 1003) {
+    if (resp.reqIdentifier === ReqIdentifier.SendMsg) {
       if (resp.errCode !== 0) replyErrors++;
       continue;
     }
-    if (resp.reqIdentifier !== 2001 || !resp.data) continue;
+    if (resp.reqIdentifier !== ReqIdentifier.PushMsg || !resp.data) continue;
     const pm = pb.sdkws.PushMessages.decode(resp.data);
     for (const conv of Object.values(pm.msgs)) {
       for (const m of conv.Msgs) {
@@ -437,7 +438,7 @@ async function presence(a: PresenceArg): Promise<PresenceResult> {
   set.reset('rtt');
   set.recordRtt = false;
   const data = pb.sdkws.SubUserOnlineStatus.encode({ subscribeUserID: targetIDs, unsubscribeUserID: [] });
-  for (const c of subs) c.send(requestFrame(c.spec.sdkType, c.spec.gzip, c.userID, 2005, data, `${c.userID}_sub`));
+  for (const c of subs) c.send(requestFrame(c.spec.sdkType, c.spec.gzip, c.userID, ReqIdentifier.WsSubUserOnlineStatus, data, `${c.userID}_sub`));
   await until(() => set.received >= subs.length, 15_000);
   set.recordRtt = true;
   set.reset('record');
@@ -459,9 +460,9 @@ async function presence(a: PresenceArg): Promise<PresenceResult> {
   const online: number[] = [];
   const offline: number[] = [];
   for (const r of set.records) {
-    const codec = getCodec(r.conn.spec.sdkType === 'go' ? 'gob' : 'json', 'sdk');
+    const codec = codecFor(r.conn.spec.sdkType, 'sdk');
     const resp = codec.decodeResp(r.conn.spec.gzip ? gunzipFrame(r.data) : r.data);
-    if (resp.reqIdentifier !== 2005 || !resp.data) continue;
+    if (resp.reqIdentifier !== ReqIdentifier.WsSubUserOnlineStatus || !resp.data) continue;
     for (const s of pb.sdkws.SubUserOnlineStatusTips.decode(resp.data).subscribers) {
       const st = startedAt.get(s.userID);
       if (!st) continue;

@@ -28,6 +28,7 @@ import { componentSplit, hotFunctions } from './lib/profile.js';
 import { markdown, type BenchResults, type Row } from './lib/report.js';
 import type { ProcStats } from './lib/server-stats.js';
 import { spread, type Spread } from './lib/stats.js';
+import { ReqIdentifier } from '../src/protocol/identifiers.js';
 
 const started = Date.now();
 /** The whole run must end well inside 10 minutes. */
@@ -436,8 +437,8 @@ async function fig3(): Promise<void> {
       await loadB.ipc.call('open', { set: 'r', urls: [baseline.ws], count: RTT_CONNS, userPrefix: 'rb_', mix, concurrency: 32 });
       await loadG.ipc.call('open', { set: 'r', urls: [gateway.ws], count: RTT_CONNS, userPrefix: 'rg_', mix, concurrency: 32 });
       await settle(gateway);
-      const probe = await loadG.ipc.call<{ reqIdentifier: number; errCode: number }>('probe', { set: 'r', reqIdentifier: 2004 });
-      if (probe.reqIdentifier !== 2004 || probe.errCode !== 0) res.notes.push(`fig3: 2004 probe answered ${JSON.stringify(probe)}`);
+      const probe = await loadG.ipc.call<{ reqIdentifier: number; errCode: number }>('probe', { set: 'r', reqIdentifier: ReqIdentifier.WsSetBackgroundStatus });
+      if (probe.reqIdentifier !== ReqIdentifier.WsSetBackgroundStatus || probe.errCode !== 0) res.notes.push(`fig3: 2004 probe answered ${JSON.stringify(probe)}`);
       for (const load of [loadB, loadG]) await load.ipc.call('rtt', { set: 'r', reqIdentifier: 2004, mode: 'closed', window: 4, durationMs: 500 });
       await alternate(['baseline', 'gateway'], async (kind, rep) => {
         const load = kind === 'gateway' ? loadG : loadB;
@@ -498,8 +499,8 @@ async function fig4(): Promise<void> {
   try {
     await load.ipc.call('open', { set: 'r', urls: [gateway.ws], count: RTT_CONNS, userPrefix: 'seq_', mix: GOB_GZIP, concurrency: 32 });
     await settle(gateway);
-    const probe = await load.ipc.call<{ reqIdentifier: number; errCode: number; errMsg: string }>('probe', { set: 'r', reqIdentifier: 1001 });
-    if (probe.reqIdentifier !== 1001 || probe.errCode !== 0) res.notes.push(`fig4: 1001 probe answered ${JSON.stringify(probe)}`);
+    const probe = await load.ipc.call<{ reqIdentifier: number; errCode: number; errMsg: string }>('probe', { set: 'r', reqIdentifier: ReqIdentifier.GetNewestSeq });
+    if (probe.reqIdentifier !== ReqIdentifier.GetNewestSeq || probe.errCode !== 0) res.notes.push(`fig4: 1001 probe answered ${JSON.stringify(probe)}`);
     await load.ipc.call('rtt', { set: 'r', reqIdentifier: 1001, mode: 'closed', window: 2, durationMs: 500 });
     for (let rep = 0; rep < REPS; rep++) {
       const t = await load.ipc.call<RttResult>('rtt', { set: 'r', reqIdentifier: 1001, mode: 'closed', window: 2, durationMs: RTT_MS });

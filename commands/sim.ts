@@ -1,6 +1,7 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { writeFileSync } from 'node:fs';
 import { startSimTarget } from '../harness/sim-target.js';
+import { describePolicies } from '../src/gateway/multi-login.js';
 import { serveFlags } from './support/serve-flags.js';
 import { fail, failWith } from './support/errors.js';
 import { DEFAULT_SDK, durationFlag, wsUrlFlag } from './support/flags.js';
@@ -65,7 +66,7 @@ Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-
     settle: durationFlag({ summary: 'presence: time subscribers get to converge after the churn (default 5s).', helpGroup: 'PACE' }),
     drops: Flags.integer({ summary: 'reconnect: abrupt drops over the window (default: --users).', helpGroup: 'PACE' }),
     backoff: durationFlag({ summary: 'reconnect: first reconnect delay, doubling per failed attempt (default 100ms).', helpGroup: 'PACE' }),
-    policy: Flags.integer({ summary: "multilogin: the target's multi-login policy to assert (0, 1, 4, 5; default 1). In-process it also configures the gateway.", helpGroup: 'SIZE' }),
+    policy: Flags.integer({ summary: `multilogin: the target's multi-login policy to assert, ${describePolicies()}; default 1. In-process it also configures the gateway.`, helpGroup: 'SIZE' }),
     join: Flags.string({ summary: 'group: how members join: auto (in-process: defined by the sim; external: first-send), first-send, none (serve --group).', default: 'auto', helpGroup: 'SIZE' }),
     platforms: Flags.string({ summary: 'Platform mix, names (any case) or IDs with weights (default android:40,ios:30,web:20,windows:10).', helpGroup: 'CLIENTS' }),
     sdk: Flags.string({ summary: 'Client flavour: go (gob + gzip), js (JSON), mix, or weights go:3,js:1.', default: DEFAULT_SDK, helpGroup: 'CLIENTS' }),

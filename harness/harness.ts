@@ -51,7 +51,7 @@ export class Harness {
       this.stack = new SimulatorStack(cfg, {
         discovery: this.discovery,
         redisMockKey,
-        registerIP: detectRegisterIP(cfg.registerIP, cfg.listenIP),
+        registerIP: detectRegisterIP(cfg.registerIP, cfg.simulatorsListenIP),
         log: opts.log,
         // REST calls show in the node's admin stream next to the gateway's own events.
         onApiCall: (e) => this.node?.reportApiCall({ at: Date.now(), path: e.path, userID: e.userID, errCode: e.errCode, ms: e.ms }),

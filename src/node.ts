@@ -11,6 +11,7 @@ import { GatewayMetrics } from './metrics/metrics.js';
 import { OnlineCache } from './presence/online-cache.js';
 import { StatusReporter } from './presence/status-reporter.js';
 import { Webhooks } from './presence/webhooks.js';
+import { webhookFailureReporter } from './presence/webhook-failures.js';
 import { NodePresence } from './presence/node-presence.js';
 import { Subscriptions } from './gateway/subscriptions.js';
 import { internalContext } from './rpc/context.js';
@@ -92,6 +93,8 @@ export class GatewayNode {
   private readonly mockKey: number;
   /** The host other processes reach this node's gRPC servers at. */
   private readonly registerIP: string;
+  /** The host Prometheus reaches this node's /metrics at (it binds listenIP, not the hub's address). */
+  private readonly metricsRegisterIP: string;
 
   constructor(
     readonly cfg: MsggwConfig,
@@ -99,7 +102,8 @@ export class GatewayNode {
   ) {
     this.discovery = opts.discovery ?? createDiscovery(cfg.discovery, { log: opts.log });
     this.ownsDiscovery = !opts.discovery;
-    this.registerIP = detectRegisterIP(cfg.registerIP, cfg.listenIP);
+    this.registerIP = detectRegisterIP(cfg.registerIP, cfg.hubListenIP);
+    this.metricsRegisterIP = detectRegisterIP(cfg.registerIP, cfg.listenIP);
     this.mockKey = opts.redisMockKey ?? PROCESS_MOCK_KEY;
     this.rpcObservers.push(this.metrics.rpcObserver());
   }
@@ -181,6 +185,10 @@ export class GatewayNode {
     const user = this.pool<UserMethods>(userService, cfg.serviceNames.user, cfg.serviceAddrs.user);
     const subs = new Subscriptions({ perConn: cfg.maxSubscriptionsPerConn, perRequest: cfg.maxSubscribeIDsPerRequest });
     let gatewayRef: Gateway | undefined;
+    const tell = (userID: string, platformIDs: number[]): void => {
+      const told = subs.notify(userID, platformIDs);
+      if (gatewayRef?.events.active) gatewayRef.events.emit({ type: 'presence', at: Date.now(), userID, platformIDs, subscribers: told });
+    };
     // Set once the hub address (the node's identity) is known; see NodePresence.
     let ledger: NodePresence | undefined;
     let reporterRef: StatusReporter | undefined;
@@ -192,14 +200,15 @@ export class GatewayNode {
       },
       onChange: (userID, platformIDs) => {
         ledger?.onOnlineChange(userID, platformIDs);
-        const told = subs.notify(userID, platformIDs);
-        if (gatewayRef?.events.active) gatewayRef.events.emit({ type: 'presence', at: Date.now(), userID, platformIDs, subscribers: told });
+        tell(userID, platformIDs);
       },
       // Redis came back, possibly without its data (a restart from an old snapshot or empty):
-      // re-report every local user now rather than at the next renewal.
+      // re-report every local user now rather than at the next renewal, and, since the changes
+      // published while Redis was away are lost, tell every 2005 watcher the state as it is now.
       onResync: () => {
         reporterRef?.renew();
         void ledger?.heartbeat().catch(() => undefined);
+        subs.retell(cache, tell).catch((e: unknown) => this.opts.log?.(`presence resync: ${e instanceof Error ? e.message : String(e)}`));
       },
       slots: cfg.onlineCache.slots,
       slotSize: cfg.onlineCache.slotSize,
@@ -270,7 +279,7 @@ export class GatewayNode {
       delivery,
       adminUserIDs: cfg.adminUserIDs,
     });
-    const { server, port } = await listenGrpc(cfg.listenIP, cfg.hubPort, (s) =>
+    const { server, port } = await listenGrpc(cfg.hubListenIP, cfg.hubPort, (s) =>
       s.addService(msgGatewayService.definition, implement<MsgGatewayMethods>(msgGatewayService, hub, this.observer)),
     );
     this.grpcServers.push(server);
@@ -297,7 +306,7 @@ export class GatewayNode {
       if (cfg.autoSetPorts && this.discovery instanceof EtcdDiscovery) {
         // As upstream's startrpc: an auto-assigned metrics port is only findable through etcd.
         const key = prometheusDiscoveryKey(this.discovery.rootDirectory, cfg.serviceNames.messageGateway, cfg.instanceIndex);
-        this.unregisterPrometheus = await this.discovery.putWithLease(key, prometheusTarget(this.registerIP, this.metricsServer.port), PROMETHEUS_TTL_SECONDS);
+        this.unregisterPrometheus = await this.discovery.putWithLease(key, prometheusTarget(this.metricsRegisterIP, this.metricsServer.port), PROMETHEUS_TTL_SECONDS);
       }
     }
   }
@@ -306,7 +315,8 @@ export class GatewayNode {
   private wireWebhooks(gateway: Gateway): Webhooks | undefined {
     const w = this.cfg.webhooks;
     if (!w.url || !(w.afterUserOnline.enable || w.afterUserOffline.enable || w.afterUserKickOff.enable)) return undefined;
-    const hooks = new Webhooks({ ...w, queueSize: w.queueSize });
+    const onResult = webhookFailureReporter({ log: (line) => this.opts.log?.(line), count: (callback) => this.metrics.countWebhookFailure(callback) });
+    const hooks = new Webhooks({ ...w, queueSize: w.queueSize, onResult });
     gateway.events.on((e) => {
       if (e.type === 'connect') {
         const c = gateway.registry.find(e.connID, e.userID);

@@ -3,7 +3,7 @@
  * Go/JS SDKs encode them, and push frames exactly as the gateway encodes them.
  */
 import { randomBytes } from 'node:crypto';
-import { getCodec } from '../../src/protocol/codecs.js';
+import { codecFor, getCodec } from '../../src/protocol/codecs.js';
 import { makeReq } from '../../src/protocol/envelope.js';
 import { gzipFrame } from '../../src/protocol/gzip.js';
 import type { Init, sdkws } from '../../src/protocol/pb-types.js';
@@ -53,7 +53,7 @@ export function broadcastBody(frames: readonly Buffer[]): Buffer {
 
 /** One request frame as an SDK of `sdkType` writes it (gzipped when asked). */
 export function requestFrame(sdkType: 'go' | 'js', gzip: boolean, userID: string, reqIdentifier: number, data: Uint8Array, msgIncr: string): Buffer {
-  const codec = getCodec(sdkType === 'go' ? 'gob' : 'json', 'sdk');
+  const codec = codecFor(sdkType, 'sdk');
   const raw = codec.encodeReq(makeReq({ reqIdentifier, sendID: userID, operationID: `bench-${msgIncr}`, msgIncr, data }));
   return gzip ? gzipFrame(raw) : raw;
 }

@@ -1,8 +1,24 @@
+import { buildHandshakeURL, type HandshakeParams } from '../../simulators/client/handshake-url.js';
 import { mintToken } from '../../simulators/services/jwt.js';
+import { Platform } from '../../src/protocol/platforms.js';
 import { defaultConfig, type MsggwConfig } from '../../src/config/config.js';
 import type { NodeAddresses } from '../../src/node-view.js';
 import { describeRedis } from '../../src/redis/connect.js';
 import { redisSettingsOf } from '../../src/startup/backends.js';
+
+/** The Web client the banner suggests (JSON envelopes, no gzip: easy to read in wscat). */
+const TRY_CLIENT: Omit<HandshakeParams, 'token'> = {
+  userID: 'u1',
+  platformID: Platform.Web,
+  operationID: 'op1',
+  sdkType: 'js',
+  gzip: false,
+  isMsgResp: false,
+  background: false,
+  sdkVersion: '',
+  useV: false,
+};
+const TOKEN_VAR = '$TOKEN';
 
 /** What `serve` prints on start: what listens where, and a ready-to-paste way to connect. */
 export function startBanner(cfg: MsggwConfig, a: NodeAddresses & { auth?: string; user?: string; msg?: string; push?: string; api?: string }): string {
@@ -26,13 +42,16 @@ export function startBanner(cfg: MsggwConfig, a: NodeAddresses & { auth?: string
     if (!cfg.simulators) lines.push('             (no simulators: the real OpenIM services must be registered under these names)');
   }
   if (a.ws) {
-    const token = mintToken(cfg.secret, 'u1', 5, 1);
+    const token = mintToken(cfg.secret, TRY_CLIENT.userID, TRY_CLIENT.platformID, 1);
     // Every hint that mints a token needs the secret unless it is the default.
     const secret = cfg.secret !== defaultConfig().secret ? ` --secret ${shellQuote(cfg.secret)}` : '';
     lines.push('', 'Try it (a Web client, JSON envelopes):');
     lines.push(`  TOKEN=$(npx msggw token --user u1 --platform 5${secret})`);
-    lines.push(`  URL="${a.ws}?sendID=u1&platformID=5&operationID=op1&sdkType=js&isBackground=false&token=$TOKEN"`);
-    lines.push(`  e.g. ${a.ws}?sendID=u1&platformID=5&operationID=op1&sdkType=js&isBackground=false&token=${token}`);
+    const ws = a.ws;
+    const url = (tok: string) => buildHandshakeURL(ws, { ...TRY_CLIENT, token: tok });
+    // The placeholder is shell text, not part of the value: keep its `$` unescaped.
+    lines.push(`  URL="${url(TOKEN_VAR).replace(encodeURIComponent(TOKEN_VAR), TOKEN_VAR)}"`);
+    lines.push(`  e.g. ${url(token)}`);
     lines.push(`  or drive it with simulated clients:  npx msggw sim chat --url ${a.ws}${secret}`);
     if (a.api) lines.push(`  an OpenIM SDK app: login({ apiAddr: 'http://${a.api}', wsAddr: '${a.ws}', ... })`);
   }

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { defaultConfig } from '../../src/config/config.js';
+import { describePolicies } from '../../src/gateway/multi-login.js';
 import { durationFlag, hostPortFlag } from './flags.js';
 
 const d = defaultConfig();
@@ -15,6 +16,12 @@ export const serveFlags = {
   config: Flags.string({ char: 'c', summary: "OpenIM config folder (share.yml, redis.yml, openim-msggateway.yml, discovery.yml, webhooks.yml), v3.8.x or newer layout." }),
   index: Flags.integer({ char: 'i', summary: "Instance index, as upstream's -i: take entry i of the folder's rpc.ports, prometheus.ports and longConnSvr.ports (default 0)." }),
   listen: Flags.string({ summary: `Address every server binds to (default ${d.listenIP}, or listenIP from -c).` }),
+  'hub-listen': Flags.string({ summary: `Address the hub gRPC server binds to (default ${d.hubListenIP}: it trusts the caller's metadata, as upstream's internal services; binding wider prints what is exposed).` }),
+  'simulators-listen': Flags.string({ summary: `Address the simulated auth/user/msg/push services bind to (default ${d.simulatorsListenIP}; the auth simulator mints tokens for anyone).` }),
+  'auth-port': Flags.integer({ summary: 'Port of the auth simulator (default any free port, printed and registered).', min: 0, max: 65535 }),
+  'user-port': Flags.integer({ summary: 'Port of the user simulator (default any free port).', min: 0, max: 65535 }),
+  'msg-port': Flags.integer({ summary: 'Port of the msg simulator (default any free port).', min: 0, max: 65535 }),
+  'push-port': Flags.integer({ summary: 'Port of the push simulator (default any free port).', min: 0, max: 65535 }),
   port: Flags.integer({ char: 'p', summary: `WebSocket port (default ${d.wsPort}; 0 = any free port).` }),
   'hub-port': Flags.integer({ summary: `Hub gRPC port, openim.msggateway.msgGateway (default ${d.hubPort}).` }),
   'metrics-port': Flags.integer({ summary: `Prometheus /metrics port (default ${d.metricsPort}).` }),
@@ -24,7 +31,7 @@ export const serveFlags = {
   discovery: Flags.string({ summary: "Discovery: 'standalone' (in-process, default) or 'etcd://host:port[,host:port]'." }),
   'register-ip': Flags.string({ summary: 'IP to register in discovery (default: listen address, or the first non-loopback IPv4 when listening on 0.0.0.0).' }),
   secret: Flags.string({ summary: `Token secret (share.yml secret; default ${d.secret}).` }),
-  'multi-login-policy': Flags.integer({ summary: 'Multi-login policy: 0 none, 1 same platform kicks (default), 4 same class kicks, 5 PC and other.' }),
+  'multi-login-policy': Flags.integer({ summary: `Multi-login policy: ${describePolicies()}; default 1.` }),
   'max-msg-len': Flags.integer({ summary: `Largest accepted incoming frame, bytes (longConnSvr.websocketMaxMsgLen, which upstream ignores; default ${d.websocketMaxMsgLen}).`, min: 1 }),
   'max-conn': Flags.integer({ summary: `Max connections (default ${d.websocketMaxConnNum}).` }),
   'write-queue-frames': Flags.integer({ summary: `Frames a connection may owe its peer before it is closed as a slow consumer (default ${d.writeQueueFrames}).`, min: 1 }),
@@ -48,6 +55,9 @@ export const serveFlags = {
   gateway: Flags.boolean({ summary: 'Start the gateway (WebSocket server + hub). --no-gateway runs simulators only.', default: true, allowNo: true }),
   'in-process-rpc': Flags.boolean({ summary: 'Call the simulators (and they the hub) in-process when they run in this process; --no-in-process-rpc keeps those calls on real gRPC over loopback.', default: true, allowNo: true }),
   group: Flags.string({ summary: 'A group the msg simulator knows: groupID=u1,u2,u3 (repeatable).', multiple: true }),
+  'push-before-reply': Flags.boolean({
+    summary: "The msg simulator pushes a message before answering its SendMsg (upstream answers first): the sender gets its own 2001 echo before the 1003 reply, to test a client's robustness.",
+  }),
   'redis-volatile': Flags.boolean({ summary: 'Let the simulators use a Redis without AOF (a Redis crash then loses acknowledged messages and reuses seqs).' }),
   'node-ttl': durationFlag({ summary: `Presence: how long a crashed node's users stay online at most, about (heartbeat TTL of its user set; 0 = off, as upstream; default ${d.presence.nodeTtlMs / 1000}s).` }),
   'merge-interval': durationFlag({ summary: 'Presence: time between status batches to the user service, e.g. 100ms (default 1s).' }),

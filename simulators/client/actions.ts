@@ -7,6 +7,7 @@ import type { OpenIMClient } from './sdk-client.js';
 import { ResponseError } from './errors.js';
 import { encodeRequestData, requestShape } from './requests.js';
 import { describeReply, type Printer } from './print.js';
+import { ReqIdentifier } from '../../src/protocol/identifiers.js';
 
 /** A seq range of one conversation: `si_u1_u2:1-20` or `si_u1_u2:7`. */
 export interface ConvRange {
@@ -155,40 +156,40 @@ export async function runAction(client: OpenIMClient, a: ClientAction, print: Pr
   switch (a.kind) {
     case 'seq': {
       const r = await client.getNewestSeq();
-      print(describeReply(1001, r.data, r.rttMs));
+      print(describeReply(ReqIdentifier.GetNewestSeq, r.data, r.rttMs));
       return;
     }
     case 'pull': {
       const r = await client.pullBySeqList(a.ranges);
-      print(describeReply(1002, r.data, r.rttMs));
+      print(describeReply(ReqIdentifier.PullMsgBySeqList, r.data, r.rttMs));
       return;
     }
     case 'pull-msg': {
       const r = await client.pullMsg(a.ranges);
-      print(describeReply(1005, r.data, r.rttMs));
+      print(describeReply(ReqIdentifier.PullMsg, r.data, r.rttMs));
       return;
     }
     case 'send': {
       const msg = a.groupID ? { groupID: a.groupID, sessionType: 3, text: a.text } : { recvID: a.recvID!, sessionType: 1, text: a.text };
       const r = await client.sendMsg(msg, { signal: a.signal });
-      print(describeReply(a.signal ? 1004 : 1003, r.data, r.rttMs));
+      print(describeReply(a.signal ? ReqIdentifier.SendSignalMsg : ReqIdentifier.SendMsg, r.data, r.rttMs));
       return;
     }
     case 'subscribe': {
       // The reply's current state arrives as a presence event (printed by the session).
       const r = await client.subscribe(a.add, a.remove);
-      print(describeReply(2005, { watching: client.subscriptions, stopped: a.remove, subscribers: r.data.subscribers }, r.rttMs));
+      print(describeReply(ReqIdentifier.WsSubUserOnlineStatus, { watching: client.subscriptions, stopped: a.remove, subscribers: r.data.subscribers }, r.rttMs));
       return;
     }
     case 'background': {
       const on = a.on === 'toggle' ? !client.isBackground : a.on;
       const r = await client.setBackground(on);
-      print(describeReply(2004, { isBackground: on }, r.rttMs));
+      print(describeReply(ReqIdentifier.WsSetBackgroundStatus, { isBackground: on }, r.rttMs));
       return;
     }
     case 'logout': {
       const r = await client.logout();
-      print(describeReply(2003, {}, r.rttMs));
+      print(describeReply(ReqIdentifier.WsLogoutMsg, {}, r.rttMs));
       return;
     }
     case 'raw': {

@@ -8,6 +8,7 @@ import type { msg as msgpb, sdkws } from '../../src/protocol/pb-types.js';
 import { platformName } from '../../src/protocol/platforms.js';
 import type { FrameEvent } from './sdk-client.js';
 import { decodeData, requestShape } from './requests.js';
+import { ReqIdentifier } from '../../src/protocol/identifiers.js';
 
 /** One thing to print: human lines, and the JSON object --json prints instead. */
 export interface Printed {
@@ -70,14 +71,14 @@ type PullResp = sdkws.PullMessageBySeqsResp | msgpb.GetSeqMessageResp;
 export function describeReply(id: number, data: unknown, rttMs: number): Printed {
   const rtt = roundMs(rttMs);
   switch (id) {
-    case 1001: {
+    case ReqIdentifier.GetNewestSeq: {
       const d = data as sdkws.GetMaxSeqResp;
       const convs = Object.keys(d.maxSeqs).sort();
       const human = [`seq   ${convs.length} conversation(s) ${tag(id, rttMs)}`, ...convs.map((c) => `  ${c}  max ${d.maxSeqs[c]}  min ${d.minSeqs[c] ?? 0}`)];
       return { human, json: { event: 'seq', reqIdentifier: id, maxSeqs: d.maxSeqs, minSeqs: d.minSeqs, rttMs: rtt } };
     }
-    case 1002:
-    case 1005: {
+    case ReqIdentifier.PullMsgBySeqList:
+    case ReqIdentifier.PullMsg: {
       const d = data as PullResp;
       const conversations: Record<string, unknown>[] = [];
       const human: string[] = [];
@@ -95,21 +96,21 @@ export function describeReply(id: number, data: unknown, rttMs: number): Printed
       }
       return { human: [`pull  ${count} message(s) ${tag(id, rttMs)}`, ...human], json: { event: 'pull', reqIdentifier: id, messages: count, conversations, rttMs: rtt } };
     }
-    case 1003:
-    case 1004: {
+    case ReqIdentifier.SendMsg:
+    case ReqIdentifier.SendSignalMsg: {
       const d = data as msgpb.SendMsgResp;
       return {
         human: [`sent  serverMsgID=${d.serverMsgID} clientMsgID=${d.clientMsgID} ${tag(id, rttMs)}`],
         json: { event: 'sent', reqIdentifier: id, serverMsgID: d.serverMsgID, clientMsgID: d.clientMsgID, sendTime: d.sendTime, rttMs: rtt },
       };
     }
-    case 2003:
+    case ReqIdentifier.WsLogoutMsg:
       return { human: [`logged out ${tag(id, rttMs)}`], json: { event: 'logout', reqIdentifier: id, rttMs: rtt } };
-    case 2004: {
+    case ReqIdentifier.WsSetBackgroundStatus: {
       const on = (data as { isBackground: boolean }).isBackground;
       return { human: [`background ${on ? 'on' : 'off'} ${tag(id, rttMs)}`], json: { event: 'background', reqIdentifier: id, isBackground: on, rttMs: rtt } };
     }
-    case 2005: {
+    case ReqIdentifier.WsSubUserOnlineStatus: {
       const d = data as { watching: readonly string[]; stopped: readonly string[]; subscribers: sdkws.SubUserOnlineStatusElem[] };
       const human = [`watching ${d.watching.join(', ') || 'nobody'}${d.stopped.length ? ` (stopped ${d.stopped.join(', ')})` : ''} ${tag(id, rttMs)}`];
       // Each watched user's current state is printed as a presence event (the reply is one).

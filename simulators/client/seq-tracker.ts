@@ -272,8 +272,8 @@ export class SeqTracker {
     }
     this.snapshotted.add(label);
     let pulled = 0;
-    for (let i = 0; i < ranges.length; i += this.maxRanges) {
-      const { data } = await client.pullBySeqList(ranges.slice(i, i + this.maxRanges));
+    for (const batch of pullBatches(ranges, this.maxRanges)) {
+      const { data } = await client.pullBySeqList(batch);
       pulled += this.recordPulled(label, data.msgs) + this.recordPulled(label, data.notificationMsgs);
     }
     this.stats.catchUps++;
@@ -317,6 +317,30 @@ export class SeqTracker {
     }
     this.onAnomaly?.(a);
   }
+}
+
+/**
+ * Splits ranges into PullMsgBySeqList requests of at most `max` ranges with at most one range
+ * per conversation: the reply is a map by conversation, and upstream's msg service keeps only
+ * the last range of a conversation when a request holds several (the SDK never sends that).
+ */
+export function pullBatches(ranges: readonly SeqRangeInit[], max: number): SeqRangeInit[][] {
+  const out: SeqRangeInit[][] = [];
+  let rest = ranges;
+  while (rest.length > 0) {
+    const seen = new Set<string>();
+    const batch: SeqRangeInit[] = [];
+    const later: SeqRangeInit[] = [];
+    for (const r of rest) {
+      if (batch.length < max && !seen.has(r.conversationID)) {
+        seen.add(r.conversationID);
+        batch.push(r);
+      } else later.push(r);
+    }
+    out.push(batch);
+    rest = later;
+  }
+  return out;
 }
 
 /** Moves the watermark over seqs now contiguous with it. */

@@ -3,6 +3,7 @@
  * that say which flag and what to write instead, so the command itself stays a thin shell.
  */
 import { configFromFlags, type ServeFlagValues } from '../../src/config/from-flags.js';
+import { describePolicies, knownPolicies } from '../../src/gateway/multi-login.js';
 import { platformIdOf } from '../../src/protocol/platforms.js';
 import {
   chatScenario,
@@ -129,7 +130,7 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
     }
     case 'multilogin': {
       const policy = f.policy ?? 1;
-      if (![0, 1, 4, 5].includes(policy)) throw new SimUsageError(`--policy ${policy} is not an OpenIM multi-login policy`, 'MSGGW_SIM_FLAG', 'use 0 (no kicks), 1 (same platform), 4 (same class) or 5 (PC and other)');
+      if (!knownPolicies.includes(policy)) throw new SimUsageError(`--policy ${policy} is not an OpenIM multi-login policy`, 'MSGGW_SIM_FLAG', `use ${describePolicies()}`);
       if (f.tokens !== undefined) throw new SimUsageError('multilogin mints a fresh token per login: it cannot use --tokens', 'MSGGW_SIM_FLAG', "drop --tokens and pass the gateway's --secret");
       loadMs = durationMs ?? 30_000;
       scenario = multiloginScenario({ users: positive(f.users, 'users') ?? 5, policy, durationMs: loadMs, kickTimeoutMs: 3000 });

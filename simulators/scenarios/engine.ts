@@ -353,12 +353,19 @@ export class SimRun {
   async catchUp(conn: SimConn): Promise<boolean> {
     this.catchUpsInFlight++;
     const started = performance.now();
+    const drops = conn.drops;
     try {
       await this.tracker.catchUp(this.catchUpClient(conn));
       this.metrics.counters.catchUps++;
       this.metrics.latency('catchup', performance.now() - started);
       return true;
     } catch (e) {
+      // Cut short by the sim's own drop: the reconnect that follows runs a fresh catch-up, and
+      // lost/gaps judge its outcome. Anything else is a failure.
+      if (e instanceof ConnectionClosedError && conn.drops !== drops && this.o.reconnect !== undefined) {
+        this.metrics.counters.catchUpsInterrupted++;
+        return false;
+      }
       this.metrics.counters.catchUpFailures++;
       this.metrics.error(`catch-up ${errorKind(e)}`);
       return false;
@@ -368,11 +375,13 @@ export class SimRun {
   }
 
   /** Drops a connection abruptly (no close frame); with reconnect enabled it comes back and catches up. */
-  drop(conn: SimConn): void {
-    if (!conn.isOpen) return;
+  drop(conn: SimConn): boolean {
+    // A terminated socket stays "open" until its close event: a second drop then would be a no-op.
+    if (!conn.isOpen || conn.dropping) return false;
     conn.dropping = true;
     conn.drops++;
     conn.client.terminate({ reconnect: this.o.reconnect !== undefined });
+    return true;
   }
 
   /** Closes a connection gracefully (the sim's own doing, not a failure). */

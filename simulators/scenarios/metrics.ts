@@ -17,6 +17,8 @@ export interface SimCounters {
   reconnectFailures: number;
   catchUps: number;
   catchUpFailures: number;
+  /** Catch-ups cut short by the sim's own drop (a fresh one follows the reconnect). */
+  catchUpsInterrupted: number;
   sent: number;
   sendFailed: number;
   sendSkipped: number;
@@ -86,6 +88,7 @@ export class SimMetrics {
     reconnectFailures: 0,
     catchUps: 0,
     catchUpFailures: 0,
+    catchUpsInterrupted: 0,
     sent: 0,
     sendFailed: 0,
     sendSkipped: 0,

@@ -84,6 +84,8 @@ export interface SimReport {
     excused: number;
     catchUps: number;
     catchUpFailures: number;
+    /** Catch-ups cut short by the sim's own drop; the reconnect after it runs a fresh one. */
+    catchUpsInterrupted: number;
     /** First missing seq ranges (client labels are `c<connection id>`). */
     missing: MissingRange[];
     /** First seq anomalies (duplicates, out-of-order, gaps) as the tracker saw them. */
@@ -244,6 +246,7 @@ export function buildReport(i: ReportInputs): SimReport {
       excused: i.ledger.excused,
       catchUps: c.catchUps,
       catchUpFailures: c.catchUpFailures,
+      catchUpsInterrupted: c.catchUpsInterrupted,
       missing: i.tracker.missing.slice(0, 20),
       anomalies: i.tracker.anomalies.slice(0, 20),
       lostSamples: i.ledger.lostSamples,

@@ -16,14 +16,19 @@ export interface MsgSimOptions {
   /** Users who may act for others (share.yml imAdminUserID); everyone else only for themselves. */
   adminUserIDs: readonly string[];
   log?: (msg: string) => void;
+  /**
+   * Push a message before answering its SendMsg (the reverse of upstream's order), so the
+   * sender's own 2001 echo reaches it before the 1003 reply: a scenario for client robustness.
+   */
+  pushBeforeReply?: boolean;
   /** Told about each stored message (for views and tests). */
   onSent?: (msg: sdkws.MsgData, conversationID: string, recipients: number) => void;
 }
 
 /**
  * The msg service simulator: SendMsg assigns the conversation's next seq, stores the message,
- * answers at once and pushes asynchronously (as upstream does through its queue), in seq order
- * per conversation; the pull/seq methods answer from the same store.
+ * answers, and only then pushes (upstream's msg service answers once the message is queued in
+ * Kafka; the push comes from the consumer later), in seq order per conversation; the pull/seq methods answer from the same store.
  *
  * Access is checked as upstream's msg service does: the caller is the opUserID of the RPC
  * metadata; it may send as `sendID`, and read seqs and messages of `userID`, only when it is that
@@ -33,14 +38,18 @@ export interface MsgSimOptions {
 export function msgHandlers(o: MsgSimOptions): Partial<RpcHandlers<MsgMethods>> {
   // Pushes of one conversation go out one after another so recipients see seqs in order.
   const chains = new Map<string, Promise<void>>();
-  const pushInOrder = (conversationID: string, job: () => Promise<void>) => {
+  const pushInOrder = (conversationID: string, job: () => Promise<void>): Promise<void> => {
     const prev = chains.get(conversationID) ?? Promise.resolve();
     const next = prev.then(job).catch((e: unknown) => o.log?.(`push of ${conversationID} failed: ${(e as Error).message}`));
     chains.set(conversationID, next);
     void next.then(() => {
       if (chains.get(conversationID) === next) chains.delete(conversationID);
     });
+    return next;
   };
+  // The push starts a macrotask later: the handler's reply is handed to gRPC in this one's
+  // microtasks (and, in process, reaches the dispatcher there), so it leaves before the push.
+  const afterReply = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
   // The conversations a caller may read for `userID`: the user's own; an admin reads any.
   const readable = async (userID: string, ctx: RpcContext): Promise<(conversationID: string) => boolean> => {
@@ -69,7 +78,9 @@ export function msgHandlers(o: MsgSimOptions): Partial<RpcHandlers<MsgMethods>> 
       }
       const { msg, conversationID } = await o.store.append(m, members);
       o.onSent?.(msg, conversationID, members.length);
-      pushInOrder(conversationID, () => o.push(msg, members, { operationID: ctx.operationID, opUserID: m.sendID }));
+      const push = () => o.push(msg, members, { operationID: ctx.operationID, opUserID: m.sendID });
+      if (o.pushBeforeReply) await pushInOrder(conversationID, push);
+      else void pushInOrder(conversationID, () => afterReply().then(push));
       return { serverMsgID: msg.serverMsgID, clientMsgID: msg.clientMsgID, sendTime: msg.sendTime };
     },
     GetMaxSeq: async (req, ctx) => {

@@ -54,7 +54,7 @@ export interface StackOptions {
 
 /**
  * OpenIM's auth, user, msg and push services as simulators: their Redis, the message store,
- * four gRPC servers on `cfg.listenIP`, registered in discovery under `cfg.serviceNames`, and the
+ * four gRPC servers on `cfg.simulatorsListenIP` (loopback by default), registered in discovery under `cfg.serviceNames`, and the
  * msg service's fan-out to every registered gateway.
  */
 export class SimulatorStack {
@@ -105,7 +105,7 @@ export class SimulatorStack {
 
     // --strict-tokens: upstream's rule (a token must have been issued); otherwise offline-minted tokens pass.
     const auth = authHandlers({ redis: this.redis, secret: cfg.secret, expireDays: cfg.tokenExpireDays, acceptUnseen: !cfg.api.strictTokens, adminUserIDs: cfg.adminUserIDs });
-    const msg = msgHandlers({ store: this.msgStore, adminUserIDs: cfg.adminUserIDs, log: opts.log, push: gatewayFanOut(this.hubs, opts.log) });
+    const msg = msgHandlers({ store: this.msgStore, adminUserIDs: cfg.adminUserIDs, pushBeforeReply: cfg.pushBeforeReply, log: opts.log, push: gatewayFanOut(this.hubs, opts.log) });
     const addrs: StackAddresses = {
       auth: await this.serve(cfg.simulatorPorts.auth, (s) => s.addService(authService.definition, implement<AuthMethods>(authService, auth))),
       user: await this.serve(cfg.simulatorPorts.user, (s) => s.addService(userService.definition, implement<UserMethods>(userService, userHandlers(this.redis)))),
@@ -145,7 +145,7 @@ export class SimulatorStack {
   }
 
   private async serve(port: number, add: (s: Server) => void): Promise<string> {
-    const { server, port: bound } = await listenGrpc(this.cfg.listenIP, port, add);
+    const { server, port: bound } = await listenGrpc(this.cfg.simulatorsListenIP, port, add);
     this.servers.push(server);
     return `${this.opts.registerIP}:${bound}`;
   }

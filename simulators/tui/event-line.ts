@@ -1,4 +1,5 @@
 import type { AdminEvent } from '../../src/admin/schema.js';
+import { policyDescriptions } from '../../src/gateway/multi-login.js';
 import { reqIdentifierName } from '../../src/protocol/identifiers.js';
 import { encLabel, platLabel } from './format.js';
 import type { LocalEvent } from './store.js';
@@ -11,7 +12,6 @@ export interface EventLine {
 }
 
 /** Upstream's multi-login policies, named for people. */
-const POLICY: Record<number, string> = { 0: 'none', 1: 'same platform kicks', 4: 'same class kicks', 5: 'PC and other' };
 const CAUSE: Record<string, string> = { login: 'new login here', 'remote-login': 'login on another node', hub: 'hub KickUserOffline' };
 
 /** Formats an event for the Events pane (pure; only visible rows are formatted). */
@@ -29,7 +29,7 @@ export function eventLine(ev: AdminEvent | LocalEvent): EventLine {
       return {
         kind: 'kick',
         color: 'red',
-        text: `${ev.userID} ${platLabel(ev.platformID)} conn ${short(ev.connID)}: ${CAUSE[ev.cause] ?? ev.cause} (policy ${ev.policy}: ${POLICY[ev.policy] ?? '?'})`,
+        text: `${ev.userID} ${platLabel(ev.platformID)} conn ${short(ev.connID)}: ${CAUSE[ev.cause] ?? ev.cause} (policy ${ev.policy}: ${policyDescriptions[ev.policy] ?? '?'})`,
       };
     case 'handshake-fail':
       return { kind: 'refused', color: 'red', text: `handshake errCode ${ev.code} ${ev.message}${ev.detail ? `: ${ev.detail}` : ''} from ${ev.remoteAddr}` };

@@ -273,9 +273,4 @@ export function connInfo(c: Conn): ConnInfo {
   };
 }
 
-/** Type guard: the message is an event (not hello/snapshot/counters/result). */
-export function isAdminEvent(m: AdminMessage): m is AdminEvent {
-  return m.type !== 'hello' && m.type !== 'snapshot' && m.type !== 'counters' && m.type !== 'result';
-}
-
 function noop(): void {}

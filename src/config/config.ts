@@ -12,8 +12,16 @@ export interface WebhookHook {
 }
 
 export interface MsggwConfig {
-  /** Address the WebSocket, hub and metrics servers bind to. */
+  /** Address the WebSocket, metrics and admin servers bind to. */
   listenIP: string;
+  /**
+   * Address the hub gRPC server binds to (default loopback, whatever listenIP says): like upstream's
+   * internal services it trusts the opUserID metadata, so whoever reaches it can push to users, kick
+   * them and read their live tokens.
+   */
+  hubListenIP: string;
+  /** Address the simulated auth/user/msg/push gRPC services bind to (default loopback; the auth simulator mints tokens for anyone). */
+  simulatorsListenIP: string;
   /** WebSocket long-connection port (0 = any free port). */
   wsPort: number;
   /** Hub gRPC port (openim.msggateway.msgGateway). */
@@ -93,6 +101,11 @@ export interface MsggwConfig {
   inProcessRpc: boolean;
   /** Where the simulators listen (0 = free port). */
   simulatorPorts: { auth: number; user: number; msg: number; push: number };
+  /**
+   * The msg simulator pushes a message before it answers SendMsg (upstream answers first), so a
+   * sender sees its own 2001 echo before the 1003 reply: for testing client robustness.
+   */
+  pushBeforeReply: boolean;
   /** Groups the msg simulator knows from the start: groupID -> member user IDs. */
   groups: Record<string, string[]>;
 
@@ -162,6 +175,8 @@ export interface MsggwConfig {
 export function defaultConfig(): MsggwConfig {
   return {
     listenIP: '127.0.0.1',
+    hubListenIP: '127.0.0.1',
+    simulatorsListenIP: '127.0.0.1',
     wsPort: 10001,
     hubPort: 10140,
     metricsPort: 12140,
@@ -196,6 +211,7 @@ export function defaultConfig(): MsggwConfig {
     simulators: true,
     inProcessRpc: true,
     simulatorPorts: { auth: 0, user: 0, msg: 0, push: 0 },
+    pushBeforeReply: false,
     groups: {},
     presence: { workers: 4, mergeIntervalMs: 1000, batchSize: 100, renewIntervalMs: 10 * 60_000, nodeTtlMs: 15_000 },
     onlineCache: { slots: 1024, slotSize: 2048, expireMs: 15 * 60_000, maxBytes: 64 * 1024 * 1024 },

@@ -1,3 +1,4 @@
+import { exposureWarnings } from './exposure.js';
 import { defaultConfig, mergeConfig, type DeepPartial, type MsggwConfig } from './config.js';
 import { loadOpenIMConfigFolder, type ConfigOrigins, type ServiceNameLayout } from './openim-folder.js';
 import { validateConfig } from './validate.js';
@@ -40,8 +41,15 @@ export interface ServeFlagValues {
   /** Milliseconds. */
   'merge-interval'?: number;
   'redis-volatile'?: boolean;
+  'push-before-reply'?: boolean;
   /** Milliseconds, whole seconds. */
   'node-ttl'?: number;
+  'hub-listen'?: string;
+  'simulators-listen'?: string;
+  'auth-port'?: number;
+  'user-port'?: number;
+  'msg-port'?: number;
+  'push-port'?: number;
   'webhook-url'?: string;
   'admin-port'?: number;
   'admin-token'?: string;
@@ -87,6 +95,12 @@ export function loadServeConfig(f: ServeFlagValues): ServeConfig {
   if (f.listen !== undefined) {
     o.listenIP = f.listen;
     flag('listenIP', 'listen');
+  }
+  if (f['hub-listen'] !== undefined) (o.hubListenIP = f['hub-listen']), flag('hubListenIP', 'hub-listen');
+  if (f['simulators-listen'] !== undefined) (o.simulatorsListenIP = f['simulators-listen']), flag('simulatorsListenIP', 'simulators-listen');
+  for (const k of ['auth', 'user', 'msg', 'push'] as const) {
+    const port = f[`${k}-port`];
+    if (port !== undefined) (o.simulatorPorts = { ...o.simulatorPorts, [k]: port }), flag(`simulatorPorts.${k}`, `${k}-port`);
   }
   if (f.port !== undefined) (o.wsPort = f.port), flag('wsPort', 'port');
   if (f['hub-port'] !== undefined) (o.hubPort = f['hub-port']), flag('hubPort', 'hub-port');
@@ -137,6 +151,7 @@ export function loadServeConfig(f: ServeFlagValues): ServeConfig {
     o.presence = { ...o.presence, nodeTtlMs: f['node-ttl'] };
   }
   if (f['redis-volatile']) o.redisVolatile = true;
+  if (f['push-before-reply']) o.pushBeforeReply = true;
   if (f['webhook-url']) {
     const on = { enable: true, timeout: 5 };
     o.webhooks = { url: f['webhook-url'], afterUserOnline: on, afterUserOffline: on, afterUserKickOff: on };
@@ -157,5 +172,6 @@ export function loadServeConfig(f: ServeFlagValues): ServeConfig {
   out.api.enable = (f.api ?? true) && out.simulators;
   out.origins = origins;
   validateConfig(out);
+  warnings = [...warnings, ...exposureWarnings(out, { gateway: f.gateway !== false })];
   return { config: out, warnings, serviceNameLayout: layout };
 }

@@ -107,7 +107,11 @@ function readGateway(r: Reader, index: number): void {
   if (!f) return;
   const v = r.values;
   const listenIP = f.str('listenIP');
-  if (listenIP) r.set('listenIP', (v.listenIP = listenIP), 'listenIP');
+  if (listenIP) {
+    r.set('listenIP', (v.listenIP = listenIP), 'listenIP');
+    // Upstream's gateway serves its gRPC hub on the same listenIP: a deployment folder asks for it explicitly.
+    r.set('hubListenIP', (v.hubListenIP = listenIP), 'listenIP');
+  }
   const registerIP = f.str('rpc.registerIP');
   if (registerIP) r.set('registerIP', (v.registerIP = registerIP), 'rpc.registerIP');
   const auto = f.bool('rpc.autoSetPorts') ?? false;

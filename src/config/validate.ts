@@ -1,5 +1,5 @@
 import type { MsggwConfig } from './config.js';
-import { knownPolicies } from '../gateway/multi-login.js';
+import { describePolicies, knownPolicies } from '../gateway/multi-login.js';
 
 /** A setting that is out of range; the message names where it came from (a flag, or a file and key). */
 export class ConfigValueError extends Error {}
@@ -14,7 +14,7 @@ export function validateConfig(cfg: MsggwConfig): void {
     throw new ConfigValueError(`${where(path, fallback)}: ${msg}`);
   };
   if (!knownPolicies.includes(cfg.multiLogin.policy)) {
-    fail('multiLogin.policy', 'multiLogin.policy', `multi-login policy ${cfg.multiLogin.policy} is unknown: use 0, 1, 4 or 5`);
+    fail('multiLogin.policy', 'multiLogin.policy', `multi-login policy ${cfg.multiLogin.policy} is unknown: use ${describePolicies()}`);
   }
   if (!Number.isInteger(cfg.multiLogin.maxNumOneEnd) || cfg.multiLogin.maxNumOneEnd < 1) {
     fail('multiLogin.maxNumOneEnd', 'multiLogin.maxNumOneEnd', `${cfg.multiLogin.maxNumOneEnd} must be a whole number >= 1`);

@@ -1,12 +1,13 @@
 import type { WebSocket, RawData } from 'ws';
 import type { EnvelopeCodec } from '../protocol/codec.js';
 import { DecodeError } from '../protocol/codec.js';
+import { codecFor } from '../protocol/codecs.js';
 import { makeResp, type Req, type Resp } from '../protocol/envelope.js';
 import { gunzipFrame } from '../protocol/gzip.js';
 import { MAX_TEXT_FRAME_BYTES, parseTextHeartbeat, pongText } from '../protocol/heartbeat.js';
 import { ReqIdentifier } from '../protocol/identifiers.js';
 import type { CloseReason, Conn } from './conn.js';
-import { codecForSdk, encodeVariant, frameVariant, type SharedFrame } from './frames.js';
+import { encodeVariant, frameVariant, type SharedFrame } from './frames.js';
 import type { HandshakeArgs } from './handshake.js';
 import { Transport, type WriteBounds, type WriteScheduler } from './transport.js';
 
@@ -114,7 +115,7 @@ export class Connection implements Conn {
     // Upstream resets the flag to false on connect; the 2004 request sets it.
     this.background = false;
     this.variant = frameVariant(args.sdkType, args.gzip);
-    this.codec = codecForSdk(args.sdkType);
+    this.codec = codecFor(args.sdkType, 'server');
     this.transport = new Transport(
       ws,
       opts.scheduler,

@@ -4,24 +4,16 @@
  * the WebSocket framing of such a shared payload built once.
  */
 import type { EnvelopeCodec } from '../protocol/codec.js';
-import { getCodec } from '../protocol/codecs.js';
+import { codecFor, type SdkType } from '../protocol/codecs.js';
 import type { Resp } from '../protocol/envelope.js';
 import { gzipFrame } from '../protocol/gzip.js';
 
-/** Number of (codec, gzip) variants. */
-export const VARIANTS = 4;
-
 /** 0: gob, 1: gob+gzip, 2: json, 3: json+gzip. */
-export function frameVariant(sdkType: 'go' | 'js', gzip: boolean): number {
+export function frameVariant(sdkType: SdkType, gzip: boolean): number {
   return (sdkType === 'js' ? 2 : 0) + (gzip ? 1 : 0);
 }
 
-/** The gateway-side envelope codec of a handshake's sdkType (`go` = gob, `js` = JSON). */
-export function codecForSdk(sdkType: 'go' | 'js'): EnvelopeCodec {
-  return getCodec(sdkType === 'js' ? 'json' : 'gob', 'server');
-}
-
-const variantCodecs: readonly EnvelopeCodec[] = [codecForSdk('go'), codecForSdk('go'), codecForSdk('js'), codecForSdk('js')];
+const variantCodecs: readonly EnvelopeCodec[] = [codecFor('go', 'server'), codecFor('go', 'server'), codecFor('js', 'server'), codecFor('js', 'server')];
 
 /** Encodes (and gzips) one envelope as connections of `variant` expect it. */
 export function encodeVariant(variant: number, resp: Resp): Buffer {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { parseSdkType, type SdkType } from '../protocol/codecs.js';
 import { CodeError, errs } from '../protocol/errors.js';
 import { isValidPlatform } from '../protocol/platforms.js';
 
@@ -12,7 +13,7 @@ export interface HandshakeArgs {
   /** Both directions gzip every binary frame. */
   gzip: boolean;
   /** `go` = gob envelopes, `js` = JSON envelopes. */
-  sdkType: 'go' | 'js';
+  sdkType: SdkType;
   /** Report the handshake result as a text frame (browsers cannot read a failed upgrade). */
   sendResponse: boolean;
   background: boolean;
@@ -122,11 +123,14 @@ function check(a: RawArgs): HandshakeArgs {
   if (a.operationID === '') throw errs.connArgs('operationID is empty');
   if (a.token === '') throw errs.connArgs('token is empty');
   if (a.userID === '') throw errs.connArgs('sendID is empty');
+  // Both travel to OpenIM's services in gRPC metadata, which carries printable ASCII only: grpc-go
+  // refuses anything else on every call ("contains value with non-printable ASCII characters"),
+  // so upstream's login fails with a bare 500. Refusing here says why, before any call is made.
+  if (!isMetadataSafe(a.userID)) throw errs.connArgs('sendID must be printable ASCII (it travels in gRPC metadata)');
+  if (!isMetadataSafe(a.operationID)) throw errs.connArgs('operationID must be printable ASCII (it travels in gRPC metadata)');
   if (!isValidPlatform(a.platformID)) throw errs.connArgs('platformID is invalid');
-  let sdkType: 'go' | 'js';
-  if (a.sdkType === '' || a.sdkType === 'go') sdkType = 'go';
-  else if (a.sdkType === 'js') sdkType = 'js';
-  else throw errs.connArgs('sdkType is invalid');
+  const sdkType = parseSdkType(a.sdkType);
+  if (sdkType === undefined) throw errs.connArgs('sdkType is invalid');
   return {
     token: a.token,
     userID: a.userID,
@@ -138,6 +142,15 @@ function check(a: RawArgs): HandshakeArgs {
     background: a.background,
     sdkVersion: a.sdkVersion,
   };
+}
+
+/** True when every character is printable ASCII (0x20-0x7E), what a gRPC metadata value may hold. */
+export function isMetadataSafe(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
 }
 
 /** Go's strconv.Atoi: optional sign, decimal digits, fits 64 bits (we also require a safe integer). */

@@ -10,6 +10,20 @@ export const MultiLoginPolicy = {
 
 export const knownPolicies: readonly number[] = Object.values(MultiLoginPolicy);
 
+/** What each policy kicks, in a few words (flag help, errors, the TUI). */
+export const policyDescriptions: Readonly<Record<number, string>> = {
+  [MultiLoginPolicy.DefalutNotKick]: 'no kicks',
+  [MultiLoginPolicy.AllLoginButSameTermKick]: 'same platform kicks',
+  [MultiLoginPolicy.AllLoginButSameClassKick]: 'same class kicks',
+  [MultiLoginPolicy.PCAndOther]: 'PC and other',
+};
+
+/** "0 (no kicks), 1 (same platform kicks), 4 (same class kicks) or 5 (PC and other)". */
+export function describePolicies(): string {
+  const each = knownPolicies.map((p) => `${p} (${policyDescriptions[p]})`);
+  return `${each.slice(0, -1).join(', ')} or ${each.at(-1)}`;
+}
+
 /** How the kicked sessions' tokens are reported to auth. */
 export type TokenReport = 'kickTokens' | 'invalidateToken' | 'none';
 

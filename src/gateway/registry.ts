@@ -1,13 +1,8 @@
+import type { OnlineStatusChange } from '../redis/online.js';
 import type { Signal } from '../util/signal.js';
 import type { Conn } from './conn.js';
 import type { GatewayEvent } from './events.js';
 
-/** A user's state change caused by a connect or disconnect: current platforms and the ones that went away. */
-export interface UserStateChange {
-  userID: string;
-  online: number[];
-  offline: number[];
-}
 
 /** Why a kick happened (the `cause` of kick events). */
 export type KickCause = 'login' | 'remote-login' | 'hub';
@@ -40,7 +35,7 @@ export class Registry<C extends Conn = Conn> implements ConnRegistry {
   private readonly users = new Map<string, C[]>();
   private conns_ = 0;
   /** Told about every change of a user's set of online platforms (feeds presence). */
-  onChange: ((change: UserStateChange) => void) | undefined;
+  onChange: ((change: OnlineStatusChange) => void) | undefined;
 
   constructor(
     private readonly events?: Signal<GatewayEvent>,

@@ -125,6 +125,29 @@ export class Subscriptions<C extends Subscriber = Connection> {
     return told;
   }
 
+  /**
+   * Re-tells every watcher the current platforms of the users it watches, in batches of
+   * `batch` users per lookup. For a resync after a Redis outage: the `online_change` messages
+   * published during the gap were lost, so without this a watcher would keep a stale list until
+   * the next change. `tell` does the telling (the node's notify plus its admin event), so a
+   * re-told state looks exactly like a change. Users unwatched meanwhile are skipped.
+   * Returns how many users were re-told.
+   */
+  async retell(cache: OnlineLookup, tell: (userID: string, platformIDs: number[]) => void, batch = 512): Promise<number> {
+    const userIDs = [...this.byUser.keys()];
+    let told = 0;
+    for (let i = 0; i < userIDs.length; i += batch) {
+      const chunk = userIDs.slice(i, i + batch);
+      const platforms = await cache.getMany(chunk);
+      for (const userID of chunk) {
+        if (!this.byUser.has(userID)) continue;
+        tell(userID, platforms.get(userID) ?? []);
+        told++;
+      }
+    }
+    return told;
+  }
+
   /** Throws ArgsError when the request names too many IDs or would leave the connection watching too many users. */
   private checkLimits(client: C, subscribe: readonly string[], unsubscribe: readonly string[]): void {
     const { perConn, perRequest } = this.limits;

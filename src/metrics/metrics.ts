@@ -61,6 +61,7 @@ export class GatewayMetrics {
   private readonly kicks: Counter<'cause'>;
   private readonly handshakeFailures: Counter<'code'>;
   private readonly disconnects: Counter<'reason'>;
+  private readonly webhookFailures: Counter<'callback'>;
   private readonly requestDuration: Histogram<'req_identifier'>;
 
   constructor(registry: Registry = new Registry(), opts: GatewayMetricsOptions = {}) {
@@ -127,6 +128,12 @@ export class GatewayMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.webhookFailures = new Counter({
+      name: 'msggw_webhook_failures_total',
+      help: 'Webhook POSTs that failed (non-2xx, network error or timeout), by callback command.',
+      labelNames: ['callback'],
+      registers,
+    });
     this.requestDuration = new Histogram({
       name: 'msggw_request_duration_seconds',
       help: 'Time from a decoded request to its reply, by reqIdentifier.',
@@ -182,6 +189,11 @@ export class GatewayMetrics {
   /** `n` frames queued to clients. */
   countFrameOut(n = 1): void {
     this.framesOut.inc(n);
+  }
+
+  /** One failed webhook POST of `callback` (upstream's command name). */
+  countWebhookFailure(callback: string): void {
+    this.webhookFailures.inc({ callback });
   }
 
   /** `n` per-connection push results with OpenIM result `code` (0 = delivered). */

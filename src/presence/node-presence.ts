@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../redis/connect.js';
-import type { OnlineUser, UserStatusEntry } from './status-reporter.js';
+import type { OnlineStatusChange } from '../redis/online.js';
+import type { OnlineUser } from './status-reporter.js';
 
 /**
  * Keys of the node ledger (ours, beside OpenIM's ONLINE:<userID> keys, which stay as upstream
@@ -33,7 +34,7 @@ export interface NodePresenceOptions {
   /** The platforms one user is connected on here now ([] when none). */
   localPlatforms(userID: string): readonly number[];
   /** Queues a status change to the user service (the node's StatusReporter). */
-  report(change: UserStatusEntry): void;
+  report(change: OnlineStatusChange): void;
   log?: (line: string) => void;
 }
 

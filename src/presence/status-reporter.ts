@@ -1,15 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { OnlineStatusChange } from '../redis/online.js';
 
-/**
- * One user's online state as the user service's `SetUserOnlineStatus` takes it.
- * `online` is the user's complete current set of platforms on this node (what `Registry.onChange`
- * emits), `offline` the platforms that went away.
- */
-export interface UserStatusEntry {
-  userID: string;
-  online: number[];
-  offline: number[];
-}
 
 /** A user who is online here now, with the platforms it is on (for lease renewal and shutdown). */
 export interface OnlineUser {
@@ -23,7 +14,7 @@ export interface StatusReporterOptions {
    * Delivers one batch (wire it to user `setUserOnlineStatus({status: batch})`). A rejection makes
    * the batch be retried with backoff.
    */
-  send(batch: UserStatusEntry[]): Promise<void>;
+  send(batch: OnlineStatusChange[]): Promise<void>;
   /** The users online on this node now; used by lease renewal and `close({reportOffline: true})`. */
   onlineNow?(): Iterable<OnlineUser>;
   /** Shards (md5(userID) picks one); each sends one batch at a time. Default 4. */
@@ -45,7 +36,7 @@ export interface StatusReporterOptions {
   /** How long `close()` waits for the final flush, ms. Default 5000. */
   closeTimeoutMs?: number;
   /** Told after every send attempt (webhooks, logs, metrics); exceptions are ignored. */
-  onBatch?(batch: readonly UserStatusEntry[], error: unknown): void;
+  onBatch?(batch: readonly OnlineStatusChange[], error: unknown): void;
 }
 
 /** Counters for metrics and tests. */
@@ -68,7 +59,7 @@ export interface StatusReporterCounters {
 
 interface Shard {
   /** userID -> merged change; Map order = first-change order, which becomes batch order. */
-  pending: Map<string, UserStatusEntry>;
+  pending: Map<string, OnlineStatusChange>;
   sending: boolean;
   backoff: NodeJS.Timeout | undefined;
   /** Consecutive failures of this shard's sends. */
@@ -89,7 +80,7 @@ export function shardOf(userID: string, workers: number): number {
  * Merges a later change into an earlier one of the same user: the later `online` set is the
  * user's state now, so every platform seen before and absent from it is reported offline.
  */
-export function mergeStatus(earlier: UserStatusEntry, later: UserStatusEntry): UserStatusEntry {
+export function mergeStatus(earlier: OnlineStatusChange, later: OnlineStatusChange): OnlineStatusChange {
   const online = later.online;
   const offline = new Set<number>();
   for (const p of earlier.offline) offline.add(p);
@@ -99,7 +90,7 @@ export function mergeStatus(earlier: UserStatusEntry, later: UserStatusEntry): U
   return { userID: later.userID, online: [...online], offline: [...offline].sort((a, b) => a - b) };
 }
 
-function normalize(change: UserStatusEntry): UserStatusEntry {
+function normalize(change: OnlineStatusChange): OnlineStatusChange {
   const online = [...new Set(change.online)].sort((a, b) => a - b);
   const offline = [...new Set(change.offline)].filter((p) => !online.includes(p)).sort((a, b) => a - b);
   return { userID: change.userID, online, offline };
@@ -154,7 +145,7 @@ export class StatusReporter {
     this.maxPending = opts.maxPendingPerWorker ?? 100_000;
     this.closeTimeoutMs = opts.closeTimeoutMs ?? 5000;
     this.shards = Array.from({ length: this.workers }, () => ({
-      pending: new Map<string, UserStatusEntry>(),
+      pending: new Map<string, OnlineStatusChange>(),
       sending: false,
       backoff: undefined,
       attempt: 0,
@@ -186,7 +177,7 @@ export class StatusReporter {
   }
 
   /** Queues one user's change; merges with what is pending for that user. Ignored after `close`. */
-  report(change: UserStatusEntry): void {
+  report(change: OnlineStatusChange): void {
     if (!this.accepting) return;
     this.counters.reported++;
     const entry = normalize(change);
@@ -289,7 +280,7 @@ export class StatusReporter {
       return;
     }
     if (s.pending.size < this.batchSize && !s.drain) return;
-    const batch: UserStatusEntry[] = [];
+    const batch: OnlineStatusChange[] = [];
     for (const [userID, entry] of s.pending) {
       batch.push(entry);
       s.pending.delete(userID);
@@ -299,7 +290,7 @@ export class StatusReporter {
     void this.deliver(s, batch);
   }
 
-  private async deliver(s: Shard, batch: UserStatusEntry[]): Promise<void> {
+  private async deliver(s: Shard, batch: OnlineStatusChange[]): Promise<void> {
     let error: unknown;
     try {
       await this.opts.send(batch);
@@ -328,8 +319,8 @@ export class StatusReporter {
   }
 
   /** Puts a failed batch back in front of the queue; changes that arrived meanwhile are newer and win. */
-  private requeue(s: Shard, batch: UserStatusEntry[]): void {
-    const next = new Map<string, UserStatusEntry>();
+  private requeue(s: Shard, batch: OnlineStatusChange[]): void {
+    const next = new Map<string, OnlineStatusChange>();
     for (const old of batch) {
       const newer = s.pending.get(old.userID);
       next.set(old.userID, newer ? mergeStatus(old, newer) : old);

@@ -60,11 +60,6 @@ export class CodeError extends Error {
     super(message);
   }
 
-  /** A copy with more detail appended (upstream `WithDetail`). */
-  withDetail(detail: string): CodeError {
-    return new CodeError(this.code, this.message, this.detail ? `${this.detail}, ${detail}` : detail);
-  }
-
   static is(e: unknown, code?: number): e is CodeError {
     return e instanceof CodeError && (code === undefined || e.code === code);
   }
@@ -75,7 +70,6 @@ export const errs = {
   internal: (detail = '') => new CodeError(ErrCode.ServerInternalError, 'ServerInternalError', detail),
   args: (detail = '') => new CodeError(ErrCode.ArgsError, 'ArgsError', detail),
   noPermission: (detail = '') => new CodeError(ErrCode.NoPermissionError, 'NoPermissionError', detail),
-  recordNotFound: (detail = '') => new CodeError(ErrCode.RecordNotFoundError, 'RecordNotFoundError', detail),
   tokenExpired: (detail = '') => new CodeError(ErrCode.TokenExpiredError, 'TokenExpiredError', detail),
   tokenInvalid: (detail = '') => new CodeError(ErrCode.TokenInvalidError, 'TokenInvalidError', detail),
   tokenMalformed: (detail = '') => new CodeError(ErrCode.TokenMalformedError, 'TokenMalformedError', detail),
@@ -85,6 +79,4 @@ export const errs = {
   tokenNotExist: (detail = '') => new CodeError(ErrCode.TokenNotExistError, 'TokenNotExistError', detail),
   connOverMaxNum: (detail = '') => new CodeError(ErrCode.ConnOverMaxNumLimit, 'ConnOverMaxNumLimit', detail),
   connArgs: (detail = '') => new CodeError(ErrCode.ConnArgsErr, 'args err, need token, sendID, platformID', detail),
-  pushMsg: (detail = '') => new CodeError(ErrCode.PushMsgErr, 'push msg err', detail),
-  iosBackgroundPush: (detail = '') => new CodeError(ErrCode.IOSBackgroundPushErr, 'ios background push err', detail),
 };

@@ -16,7 +16,6 @@ export const ReqIdentifier = {
 } as const;
 
 export type ReqIdentifierName = keyof typeof ReqIdentifier;
-export type ReqIdentifierValue = (typeof ReqIdentifier)[ReqIdentifierName];
 
 const names = new Map<number, ReqIdentifierName>(
   (Object.entries(ReqIdentifier) as [ReqIdentifierName, number][]).map(([k, v]) => [v, k]),

@@ -100,5 +100,3 @@ export function platformClass(id: number): PlatformClass | undefined {
 export function isPC(id: number): boolean {
   return platformClasses[id] === 'PC';
 }
-
-export const allPlatformIds: readonly number[] = Object.keys(platformNames).map(Number);

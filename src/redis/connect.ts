@@ -153,7 +153,7 @@ export function connectRedis(target: RedisSettings | string | undefined, opts: C
   return client;
 }
 
-/** Whether this client is the embedded mock (for messages to the user). */
+/** Whether this client is the embedded mock (it runs no Lua, so the online store takes its native path). */
 export function isMock(client: RedisClient): boolean {
   return client instanceof (RedisMock as unknown as typeof Redis);
 }

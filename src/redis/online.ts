@@ -45,6 +45,12 @@ end
 return {'0'}
 `;
 
+/**
+ * One user's platform change on one node, in the shape upstream's user service takes it
+ * (`SetUserOnlineStatus`, whose Lua script below applies it to ONLINE:<user>): `online` is the
+ * user's complete current set of platforms on the node, `offline` the platforms that went away.
+ * The gateway's registry emits it and the status reporter batches it.
+ */
 export interface OnlineStatusChange {
   userID: string;
   online: number[];

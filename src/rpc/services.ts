@@ -2,8 +2,8 @@
  * gRPC service definitions (for @grpc/grpc-js) of the OpenIM services we serve or call,
  * built from the same protobufjs Root as `src/protocol/pb.ts`, so gRPC messages use exactly
  * the value model and encoding of `pb` (plain objects with defaults, int64 as numbers, zero
- * values not written, as Go's proto.Marshal). @grpc/proto-loader is not needed for this: a
- * grpc-js ServiceDefinition is only paths plus (de)serializers.
+ * values not written, as Go's proto.Marshal). No .proto loading through @grpc/proto-loader
+ * (not a dependency of ours): a grpc-js ServiceDefinition is only paths plus (de)serializers.
  *
  * Services and paths (upstream casing, case-sensitive):
  *   openim.msggateway.msgGateway  /openim.msggateway.msgGateway/SuperGroupOnlineBatchPushOneMsg ...
@@ -13,7 +13,7 @@
  *   openim.push.PushMsgService    /openim.push.PushMsgService/DelUserPushToken ...
  *
  * Serving and calling with OpenIM's interceptor semantics (operationID, CodeError <-> status)
- * lives in ./server.ts (`implement`) and ./client.ts (`createClient`).
+ * lives in ./server.ts (`implement`) and ./grpc-client.ts (`createClient`).
  */
 import * as grpc from '@grpc/grpc-js';
 import { listServices, messageCodec } from '../protocol/pb.js';

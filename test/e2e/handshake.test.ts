@@ -29,6 +29,9 @@ describe('handshake (PROTOCOL.md section 2) against a real node', () => {
     ['platformID is not int', { platformID: 'web' }],
     ['sdkType is invalid', { sdkType: 'rust' }],
     ['isMsgResp is not bool', { isMsgResp: 'maybe' }],
+    ['sendID must be printable ASCII (it travels in gRPC metadata)', { sendID: '用户一' }],
+    ['sendID must be printable ASCII (it travels in gRPC metadata)', { sendID: 'u\u{1F600}' }],
+    ['operationID must be printable ASCII (it travels in gRPC metadata)', { operationID: 'op\u00e9' }],
   ])('refuses with ConnArgsErr 1602: %s', async (detail, query) => {
     const r = refused(await connectRaw(node, { user: 'h1', platform: 5, query }));
     expect(r.status).toBe(200);

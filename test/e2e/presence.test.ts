@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../src/redis/keys.js';
 import type { Harness } from '../../harness/harness.js';
+import { mergeConfig, defaultConfig } from '../../src/config/config.js';
+import { startHarness } from '../../harness/harness.js';
 import { connectOk, eventually, startNode } from '../helpers/gateway.js';
 import { subscribeAndWatch } from '../helpers/presence-flows.js';
 
@@ -95,5 +97,45 @@ describe('webhooks', () => {
       black.closeAllConnections();
       black.close();
     }
+  });
+
+  it('logs failed deliveries (rate-limited, through the node log) and counts them in msggw_webhook_failures_total{callback}', async () => {
+    // A receiver that answers 500, and a port nothing listens on.
+    const failing = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.statusCode = 500;
+        res.end('{"errCode":500}');
+      });
+    });
+    await new Promise<void>((r) => failing.listen(0, '127.0.0.1', r));
+    const closedPort = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const port = (s.address() as AddressInfo).port;
+        s.close(() => resolve(port));
+      });
+    });
+    const on = { enable: true, timeout: 2 };
+    const scrape = async (h: Harness): Promise<string> => (await fetch(`http://${h.addresses.metrics}/metrics`)).text();
+    const series = (text: string, callback: string): number => Number(new RegExp(`^msggw_webhook_failures_total\\{callback="${callback}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    for (const url of [`http://127.0.0.1:${(failing.address() as AddressInfo).port}`, `http://127.0.0.1:${closedPort}`]) {
+      const lines: string[] = [];
+      const cfg = mergeConfig(defaultConfig(), { wsPort: 0, hubPort: 0, metricsPort: 0, inProcessRpc: false, webhooks: { url, afterUserOnline: on, afterUserOffline: on, afterUserKickOff: on } });
+      const node = await startHarness(cfg, { log: (l) => lines.push(l) });
+      try {
+        for (let i = 0; i < 5; i++) (await connectOk(node, { user: `failhook${i}`, platform: 5 })).close();
+        await eventually(async () => series(await scrape(node), 'callbackAfterUserOnlineCommand') === 5 && series(await scrape(node), 'callbackAfterUserOfflineCommand') === 5, 8000, 'failure counts');
+        const hookLines = lines.filter((l) => l.startsWith('webhook '));
+        // Rate-limited: one line per callback, not one per failure.
+        expect(hookLines.filter((l) => l.includes('callbackAfterUserOnlineCommand'))).toHaveLength(1);
+        expect(hookLines.filter((l) => l.includes('callbackAfterUserOfflineCommand'))).toHaveLength(1);
+        expect(hookLines[0]).toMatch(url.endsWith(String(closedPort)) ? /failed: / : /answered HTTP 500/);
+        expect(hookLines[0]).toContain(`${url}/callbackAfterUser`);
+      } finally {
+        await node.close();
+      }
+    }
+    failing.close();
   });
 });

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { buildHandshakeURL } from '../../simulators/client/handshake-url.js';
 import { mintToken } from '../../simulators/services/jwt.js';
 import { defaultConfig, mergeConfig, type DeepPartial, type MsggwConfig } from '../../src/config/config.js';
 import type { Discovery } from '../../src/discovery/discovery.js';
@@ -118,22 +119,35 @@ export class RawClient {
 
 /** Builds the connect URL for a user. */
 export function connectURL(node: Harness, o: RawOpts): string {
-  const token = o.token ?? mintToken(o.secret ?? node.cfg.secret, o.user, o.platform, 1, Math.floor(Date.now() / 1000) - Math.floor(Math.random() * 1000));
-  const q = new URLSearchParams({
-    sendID: o.user,
-    platformID: String(o.platform),
-    operationID: `op-${o.user}-${Date.now()}`,
-    token,
-    isBackground: 'false',
-    sdkType: o.sdkType ?? 'go',
-  });
-  if (o.gzip) q.set('compression', 'gzip');
-  if (o.isMsgResp) q.set('isMsgResp', 'true');
+  if (!node.addresses.ws) throw new Error('this node has no WebSocket listener');
+  return handshakeURL(node.addresses.ws, o, node.cfg.secret);
+}
+
+/**
+ * The upgrade URL for `o` against the gateway at `ws`, built by the simulated SDK's builder (a
+ * fresh token signed with `o.secret ?? secret` unless `o.token`), then `o.query` applied on top.
+ */
+export function handshakeURL(ws: string, o: RawOpts, secret = 'openIM123'): string {
+  const token = o.token ?? mintToken(o.secret ?? secret, o.user, o.platform, 1, Math.floor(Date.now() / 1000) - Math.floor(Math.random() * 1000));
+  const url = new URL(
+    buildHandshakeURL(ws, {
+      userID: o.user,
+      token,
+      platformID: o.platform,
+      operationID: `op-${o.user}-${Date.now()}`,
+      sdkType: o.sdkType ?? 'go',
+      gzip: o.gzip ?? false,
+      isMsgResp: o.isMsgResp ?? false,
+      background: false,
+      sdkVersion: '',
+      useV: false,
+    }),
+  );
   for (const [k, v] of Object.entries(o.query ?? {})) {
-    if (v === null) q.delete(k);
-    else q.set(k, v);
+    if (v === null) url.searchParams.delete(k);
+    else url.searchParams.set(k, v);
   }
-  return `${node.addresses.ws}?${q.toString()}`;
+  return url.toString();
 }
 
 /** Connects; resolves with an open client or the HTTP refusal. */

@@ -2,11 +2,12 @@ import { expect } from 'vitest';
 import { pb } from '../../src/protocol/pb.js';
 import type { Harness } from '../../harness/harness.js';
 import { connectOk, type RawClient } from './gateway.js';
+import { ReqIdentifier } from '../../src/protocol/identifiers.js';
 
 /** The platform lists carried by the 2005 pushes a client received about `userID`, in order. */
 export function presencePushes(c: RawClient, userID: string): number[][] {
   return c.frames
-    .filter((f) => f.reqIdentifier === 2005 && f.msgIncr === '')
+    .filter((f) => f.reqIdentifier === ReqIdentifier.WsSubUserOnlineStatus && f.msgIncr === '')
     .map((f) => pb.sdkws.SubUserOnlineStatusTips.decode(f.data!).subscribers)
     .flat()
     .filter((s) => s.userID === userID)

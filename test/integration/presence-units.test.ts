@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OnlineCache } from '../../src/presence/online-cache.js';
-import { StatusReporter, type OnlineUser, type UserStatusEntry } from '../../src/presence/status-reporter.js';
+import { StatusReporter, type OnlineUser } from '../../src/presence/status-reporter.js';
 import { connectRedis, type RedisClient } from '../../src/redis/connect.js';
 import { redisKeys } from '../../src/redis/keys.js';
-import { ONLINE_EXPIRE_SECONDS, OnlineStore } from '../../src/redis/online.js';
+import { ONLINE_EXPIRE_SECONDS, OnlineStore, type OnlineStatusChange } from '../../src/redis/online.js';
 import { requireRedisServer, startRedisServer, type RedisServer } from '../helpers/redis.js';
 
 /** One Redis backend the shared suite runs against. */
@@ -57,14 +57,14 @@ function realBackend(): Backend {
 
 /** Records `send` calls and applies each batch to Redis the way the user service does. */
 function recordingSink(store: OnlineStore) {
-  const calls: UserStatusEntry[][] = [];
+  const calls: OnlineStatusChange[][] = [];
   let failuresLeft = 0;
   return {
     calls,
     failNext(n: number) {
       failuresLeft = n;
     },
-    send: async (batch: UserStatusEntry[]) => {
+    send: async (batch: OnlineStatusChange[]) => {
       calls.push(batch.map((e) => ({ userID: e.userID, online: [...e.online], offline: [...e.offline] })));
       if (failuresLeft > 0) {
         failuresLeft--;
@@ -110,7 +110,7 @@ function presenceSuite(backend: Backend): void {
       await backend.teardown();
     });
 
-    function reporter(opts: Partial<ConstructorParameters<typeof StatusReporter>[0]> & { send: (b: UserStatusEntry[]) => Promise<void> }): StatusReporter {
+    function reporter(opts: Partial<ConstructorParameters<typeof StatusReporter>[0]> & { send: (b: OnlineStatusChange[]) => Promise<void> }): StatusReporter {
       const r = new StatusReporter({ mergeIntervalMs: 60_000, renewIntervalMs: 0, ...opts });
       closers.push(() => r.close());
       return r;

@@ -93,6 +93,22 @@ describe('serve against a real redis-server', () => {
     after.close();
     a.close();
   });
+
+  it('after a Redis restart the watchers are re-told before anyone reconnects', async () => {
+    const w = await connectOk(node, { user: 'rr-watcher', platform: 5 });
+    await w.request(2005, pb.sdkws.SubUserOnlineStatus.encode({ subscribeUserID: ['rr-user'] }));
+    const u = await connectOk(node, { user: 'rr-user', platform: 2 });
+    await expectPresence(w, 'rr-user', [[2]]);
+    const pushesBefore = presencePushes(w, 'rr-user').length;
+    const resyncs = node.view().presence.counters.resyncs;
+    await redis.restart();
+    await eventually(() => node.view().presence.counters.resyncs > resyncs, 15_000, 'cache resubscribed');
+    // Nobody connected or left: the only source of this push is the resync re-telling the watcher
+    // what the user service now reads from Redis.
+    await eventually(() => presencePushes(w, 'rr-user').length > pushesBefore, 10_000, '2005 push after the resync');
+    u.close();
+    w.close();
+  });
 });
 
 describe('two gateway nodes sharing one real Redis', () => {

@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
-import { mintToken } from '../../simulators/services/jwt.js';
 import { pb } from '../../src/protocol/pb.js';
-import { connectURLRaw, RawClient } from '../helpers/gateway.js';
+import { connectURLRaw, handshakeURL, RawClient } from '../helpers/gateway.js';
 import { runCli, startServe, type ServeProcess } from '../helpers/cli.js';
 import { startEtcd, type EtcdServer } from '../helpers/etcd.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis.js';
 
 async function connect(ws: string, user: string, platform: number): Promise<RawClient> {
-  const token = mintToken('openIM123', user, platform, 1, Math.floor(Date.now() / 1000) - Math.floor(Math.random() * 1000));
-  const r = await connectURLRaw(`${ws}?sendID=${user}&platformID=${platform}&operationID=op&isBackground=false&sdkType=js&token=${token}`, { user, platform, sdkType: 'js' });
+  const o = { user, platform, sdkType: 'js' as const };
+  const r = await connectURLRaw(handshakeURL(ws, o), o);
   if (!(r instanceof RawClient)) throw new Error(`refused: ${JSON.stringify(r.body)}`);
   return r;
 }

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Conn } from '../../src/gateway/conn.js';
-import { codecForSdk, type SharedFrame } from '../../src/gateway/frames.js';
+import type { SharedFrame } from '../../src/gateway/frames.js';
+import { codecFor } from '../../src/protocol/codecs.js';
 import { Registry } from '../../src/gateway/registry.js';
 import { PushDelivery } from '../../src/hub/push.js';
 import { gunzipFrame } from '../../src/protocol/gzip.js';
@@ -35,7 +36,7 @@ class FakeConn {
     if (!this.accept) return false;
     this.handed.add(frame);
     const raw = this.variant & 1 ? gunzipFrame(frame.payload) : frame.payload;
-    const resp = codecForSdk(this.variant >= 2 ? 'js' : 'go').decodeResp(raw);
+    const resp = codecFor(this.variant >= 2 ? 'js' : 'go', 'server').decodeResp(raw);
     const seq = Object.values(pb.sdkws.PushMessages.decode(resp.data ?? new Uint8Array()).msgs)[0]!.Msgs[0]!.seq;
     this.frames.push(seq);
     this.log.push({ user: this.userID, seq });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Subscriptions, type Subscriber } from '../../src/gateway/subscriptions.js';
 import type { OnlineLookup } from '../../src/presence/online-cache.js';
-import { codecForSdk, type SharedFrame } from '../../src/gateway/frames.js';
+import type { SharedFrame } from '../../src/gateway/frames.js';
+import { codecFor } from '../../src/protocol/codecs.js';
 import { gunzipFrame } from '../../src/protocol/gzip.js';
 import { pb } from '../../src/protocol/pb.js';
 
@@ -27,7 +28,7 @@ class FakeClient implements Subscriber {
   /** The envelope of a frame, decoded as this connection's variant (codec, gzip) says. */
   decode(frame: Buffer) {
     const raw = this.variant & 1 ? gunzipFrame(frame) : frame;
-    const resp = codecForSdk(this.variant >= 2 ? 'js' : 'go').decodeResp(raw);
+    const resp = codecFor(this.variant >= 2 ? 'js' : 'go', 'server').decodeResp(raw);
     return { ...resp, tips: pb.sdkws.SubUserOnlineStatusTips.decode(resp.data ?? new Uint8Array()) };
   }
 }
@@ -231,5 +232,36 @@ describe('Subscriptions at scale (bounded work, no timing asserts)', () => {
     expect(subs.subscriptionCount).toBe(1000);
     subs.removeClient(c);
     expect(subs.userCount).toBe(0);
+  });
+});
+
+describe('Subscriptions.retell (after a Redis resync)', () => {
+  it('looks every watched user up in batches and tells each one, once per user', async () => {
+    const subs = new Subscriptions<FakeClient>();
+    const c1 = new FakeClient(0);
+    const c2 = new FakeClient(2);
+    subs.subscribe(c1, ['a', 'b', 'c']);
+    subs.subscribe(c2, ['b']);
+    const { l, asked } = lookup({ a: [1], b: [2, 5] });
+    const told: Array<[string, number[]]> = [];
+    const n = await subs.retell(l, (u, p) => told.push([u, p]), 2);
+    expect(n).toBe(3);
+    expect(asked).toEqual([['a', 'b'], ['c']]);
+    expect(told).toEqual([['a', [1]], ['b', [2, 5]], ['c', []]]);
+  });
+
+  it('skips users nobody watches any more by the time their lookup answers', async () => {
+    const subs = new Subscriptions<FakeClient>();
+    const c = new FakeClient(0);
+    subs.subscribe(c, ['a', 'b']);
+    const slow: OnlineLookup = {
+      getMany: async (ids) => {
+        subs.unsubscribe(c, ['b']);
+        return new Map(ids.map((id) => [id, [1]]));
+      },
+    };
+    const told: string[] = [];
+    expect(await subs.retell(slow, (u) => told.push(u))).toBe(1);
+    expect(told).toEqual(['a']);
   });
 });

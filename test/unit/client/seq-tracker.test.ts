@@ -79,9 +79,11 @@ function storeClient(label: string, store: Record<string, number>, minSeqs: Reco
     async pullBySeqList(ranges) {
       pulls.push(ranges.map(({ conversationID, begin, end }) => ({ conversationID, begin, end })));
       const msgs: Record<string, { Msgs: { seq: number }[] }> = {};
+      // As upstream's msg service answers: one entry per conversation, the last range wins.
       for (const r of ranges) {
-        const list = (msgs[r.conversationID] ??= { Msgs: [] }).Msgs;
+        const list: { seq: number }[] = [];
         for (let s = r.begin; s <= Math.min(r.end, store[r.conversationID] ?? 0); s++) list.push({ seq: s });
+        msgs[r.conversationID] = { Msgs: list };
       }
       return { ...resp, data: pb.sdkws.PullMessageBySeqsResp.create({ msgs }) };
     },
@@ -105,19 +107,29 @@ describe('SeqTracker.catchUp', () => {
     ]);
   });
 
-  it('splits long ranges and batches ranges per request', async () => {
+  it('splits long ranges and batches ranges per request, one range per conversation in each', async () => {
     const t = new SeqTracker({ baseline: 'zero', pullChunk: 10, maxRangesPerRequest: 2 });
-    const c = storeClient('c', { [conv]: 25 });
+    const c = storeClient('c', { [conv]: 25, sg_g1: 3 });
     t.record('c', conv, 1);
     const r = await t.catchUp(c);
-    expect(r).toMatchObject({ ranges: 3, requested: 24, pulled: 24, stillMissing: 0 });
-    expect(c.pulls.map((p) => p.map((x) => [x.begin, x.end]))).toEqual([
+    expect(r).toMatchObject({ ranges: 4, requested: 27, pulled: 27, stillMissing: 0 });
+    expect(c.pulls.map((p) => p.map((x) => [x.conversationID, x.begin, x.end]))).toEqual([
       [
-        [2, 11],
-        [12, 21],
+        [conv, 2, 11],
+        ['sg_g1', 1, 3],
       ],
-      [[22, 25]],
+      [[conv, 12, 21]],
+      [[conv, 22, 25]],
     ]);
+  });
+
+  it('pulls two holes of one conversation in separate requests (a reply holds one range per conversation)', async () => {
+    const t = new SeqTracker({ baseline: 'zero' });
+    const c = storeClient('c', { [conv]: 8 });
+    for (const s of [2, 3, 4]) t.record('c', conv, s);
+    const r = await t.catchUp(c);
+    expect(c.pulls).toEqual([[{ conversationID: conv, begin: 1, end: 1 }], [{ conversationID: conv, begin: 5, end: 8 }]]);
+    expect(r).toMatchObject({ pulled: 5, stillMissing: 0 });
   });
 
   it('skips seqs below the server min seq (deleted history) and reports what a pull did not deliver', async () => {

@@ -58,7 +58,7 @@ describe('config', () => {
   it('says what is wrong with bad input', () => {
     expect(() => loadOpenIMConfigFolder('/nonexistent/dir')).toThrow(/does not exist/);
     expect(() => loadOpenIMConfigFolder(folder({ 'share.yml': 'a: [unclosed\n' }))).toThrow(/share\.yml: not valid YAML/);
-    expect(() => configFromFlags({ ...base, 'multi-login-policy': 3 })).toThrow(/use 0, 1, 4 or 5/);
+    expect(() => configFromFlags({ ...base, 'multi-login-policy': 3 })).toThrow(/use 0 \(no kicks\), 1 \(same platform kicks\), 4 \(same class kicks\) or 5 \(PC and other\)/);
     expect(() => configFromFlags({ ...base, group: ['nogroup'] })).toThrow(/groupID=u1,u2/);
     expect(() => configFromFlags({ ...base, discovery: 'zookeeper://x' })).toThrow(/standalone/);
     expect(configFromFlags({ ...base, group: ['team=a,b'], discovery: 'etcd://h1:1,h2:2' })).toMatchObject({ groups: { team: ['a', 'b'] }, discovery: { etcdAddrs: ['h1:1', 'h2:2'] } });

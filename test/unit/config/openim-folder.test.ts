@@ -33,7 +33,9 @@ describe('upstream config folders', () => {
     expect(cfg).toMatchObject({ listenIP: '0.0.0.0', wsPort: 10001, adminUserIDs: ['imAdmin'], secret: 'openIM123', autoSetPorts: true, hubPort: 0, metricsPort: 0 });
     // A real deployment: the simulators stay off unless asked for.
     expect(cfg.simulators).toBe(false);
-    expect(warnings).toEqual([]);
+    // The only warning: upstream's listenIP 0.0.0.0 puts the hub on the network too (as upstream does), and serve says what that exposes.
+    expect(warnings).toEqual([expect.stringMatching(/^the hub gRPC server listens on 0\.0\.0\.0/)]);
+    expect(cfg.hubListenIP).toBe('0.0.0.0');
   });
 
   it('main: service names from discovery.yml rpcService, redisMode, imAdminUser.userIDs', () => {
@@ -90,7 +92,7 @@ describe('config precedence and validation', () => {
 
   it('values from -c get the same validation as flags, naming file and key', () => {
     const dir = upstream('main', { 'share.yml': (t) => t.replace('policy: 1', 'policy: 9') });
-    expect(() => loadServeConfig({ ...flags, config: dir })).toThrow(/share\.yml multiLogin\.policy: multi-login policy 9 is unknown: use 0, 1, 4 or 5/);
+    expect(() => loadServeConfig({ ...flags, config: dir })).toThrow(/share\.yml multiLogin\.policy: multi-login policy 9 is unknown: use 0 \(no kicks\), 1 \(same platform kicks\), 4 \(same class kicks\) or 5 \(PC and other\)/);
     expect(() => loadServeConfig({ ...flags, 'multi-login-policy': 9 })).toThrow(/--multi-login-policy: multi-login policy 9 is unknown/);
     const badPort = upstream('main', { 'openim-msggateway.yml': (t) => t.replace('ports: [ 10001 ]', 'ports: [ 99999 ]') });
     expect(() => loadServeConfig({ ...flags, config: badPort })).toThrow(/openim-msggateway\.yml longConnSvr\.ports\[0\]: expected a port 0-65535, got 99999/);
