@@ -15,7 +15,7 @@ export function renderHtml(r: SimReport): string {
     .map(([name, s]) => `<tr><th>${esc(name)}</th><td>${s.count}</td><td>${n(s.p50)}</td><td>${n(s.p90)}</td><td>${n(s.p99)}</td><td>${n(s.p999)}</td><td>${n(s.max)}</td></tr>`)
     .join('');
   const th = r.thresholds
-    .map((t) => `<tr class="${t.ok ? 'ok' : 'bad'}"><td>${t.ok ? 'ok' : 'FAIL'}</td><td><code>${esc(t.expr)}</code></td><td>${t.actual === null ? 'no data' : esc(String(t.actual))}</td></tr>`)
+    .map((t) => `<tr class="${t.ok ? 'ok' : 'bad'}"><td>${t.ok ? 'ok' : 'FAIL'}</td><td><code>${esc(t.expr)}</code></td><td>${t.actual === null ? 'no data' : esc(String(t.actual))}</td><td>${esc(unitOf(t.expr))}</td></tr>`)
     .join('');
   const reasons = (rec: Record<string, number>): string =>
     Object.entries(rec)
@@ -37,20 +37,21 @@ th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:left;font-variant-nume
 th{background:#f3f5f7;font-weight:600}
 tr.bad td{background:#ffebe9} tr.ok td{background:#dafbe1}
 .grid{display:flex;flex-wrap:wrap;gap:16px}
-.card{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:8px}
-svg.chart{width:720px;max-width:100%;height:260px}
+.card{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:8px;flex:1 1 560px;min-width:0}
+.card.empty{display:none}
+svg.chart{display:block;width:100%;height:280px}
 .muted{color:#57606a}
 </style></head><body>
 <h1>msggw sim ${esc(r.scenario)} <span class="verdict ${verdict}">${verdict}</span></h1>
 <div class="muted">${esc(r.target.kind)} ${esc(r.target.url)} · started ${esc(r.run.startedAt)} · ${esc(formatDuration(r.run.durationMs))} · load window ${esc(formatDuration(r.run.loadMs))} · prefix ${esc(r.run.prefix)} · seed ${r.run.seed}${r.run.aborted ? ' · aborted' : ''}</div>
 ${r.run.error ? `<p class="bad"><b>error:</b> ${esc(r.run.error)}</p>` : ''}
-${th ? `<h2>Thresholds</h2><table><tr><th></th><th>check</th><th>actual</th></tr>${th}</table>` : ''}
+${th ? `<h2>Thresholds</h2><table><tr><th></th><th>check</th><th>actual</th><th>unit</th></tr>${th}</table>` : ''}
 <h2>Charts</h2>
 <div class="grid">
-<div class="card"><svg class="chart" id="chart-throughput" data-chart="throughput" viewBox="0 0 720 260" role="img" aria-label="throughput per second"></svg></div>
-<div class="card"><svg class="chart" id="chart-latency" data-chart="latency" viewBox="0 0 720 260" role="img" aria-label="latency percentiles per second"></svg></div>
-<div class="card"><svg class="chart" id="chart-connections" data-chart="connections" viewBox="0 0 720 260" role="img" aria-label="open connections"></svg></div>
-<div class="card"><svg class="chart" id="chart-memory" data-chart="memory" viewBox="0 0 720 260" role="img" aria-label="memory"></svg></div>
+<div class="card"><svg class="chart" id="chart-throughput" data-chart="throughput" role="img" aria-label="throughput per second"></svg></div>
+<div class="card"><svg class="chart" id="chart-latency" data-chart="latency" role="img" aria-label="latency percentiles per second"></svg></div>
+<div class="card"><svg class="chart" id="chart-connections" data-chart="connections" role="img" aria-label="open connections"></svg></div>
+<div class="card"><svg class="chart" id="chart-memory" data-chart="memory" role="img" aria-label="memory"></svg></div>
 </div>
 <h2>Summary</h2>
 <div class="grid"><table>${rows([
@@ -111,9 +112,14 @@ const CHART_SCRIPT = String.raw`(function () {
   function fmt(v) {
     return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
   }
-  function chart(id, title, unit, series) {
+  // opts.log: a log10 value axis (a warm-up spike must not flatten the steady state);
+  // opts.hideEmpty: no card at all when no series has data.
+  function chart(id, title, unit, series, opts) {
+    opts = opts || {};
     var svg = document.getElementById(id);
-    var W = 720, H = 260, L = 56, R = 16, T = 36, B = 40;
+    // The window's width, not a fixed one: the viewBox follows the element's size.
+    var W = Math.max(360, Math.round(svg.getBoundingClientRect().width) || 720), H = 280, L = 56, R = 16, T = 36, B = 40;
+    svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
     text(svg, L, 14, title, 'start', 13).setAttribute('fill', '#1d232a');
     var pts = [], maxX = 0, maxY = 0;
     series.forEach(function (s) {
@@ -126,31 +132,68 @@ const CHART_SCRIPT = String.raw`(function () {
       pts.push(p);
     });
     var drawn = pts.some(function (p) { return p.length > 0; });
-    if (!drawn) { text(svg, W / 2, H / 2, 'no data', 'middle', 13); svg.setAttribute('data-drawn', '0'); return; }
-    maxY = niceMax(maxY);
+    if (!drawn) {
+      if (opts.hideEmpty) svg.parentNode.classList.add('empty');
+      text(svg, W / 2, H / 2, 'no data', 'middle', 13); svg.setAttribute('data-drawn', '0'); return;
+    }
+    var minY = Infinity;
+    pts.forEach(function (p) { p.forEach(function (q) { if (q[1] > 0 && q[1] < minY) minY = q[1]; }); });
+    var useLog = opts.log && minY < Infinity && maxY / minY > 20;
+    var lo = useLog ? Math.pow(10, Math.floor(Math.log10(minY))) : 0;
+    maxY = useLog ? Math.pow(10, Math.ceil(Math.log10(maxY))) : niceMax(maxY);
+    if (useLog && maxY <= lo) maxY = lo * 10;
     var steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600];
     var step = steps.filter(function (st) { return maxX / st <= 6; })[0] || 3600;
     maxX = Math.max(step, Math.ceil(maxX / step) * step);
     var x = function (v) { return L + (v / maxX) * (W - L - R); };
-    var y = function (v) { return H - B - (v / maxY) * (H - T - B); };
-    for (var i = 0; i <= 4; i++) {
-      var gy = y((maxY * i) / 4);
+    var y = useLog
+      ? function (v) { var c = Math.max(lo, v); return H - B - ((Math.log10(c) - Math.log10(lo)) / (Math.log10(maxY) - Math.log10(lo))) * (H - T - B); }
+      : function (v) { return H - B - (v / maxY) * (H - T - B); };
+    var ticks = [];
+    if (useLog) for (var dv = lo; dv <= maxY * 1.0001; dv *= 10) ticks.push(dv);
+    else for (var i = 0; i <= 4; i++) ticks.push((maxY * i) / 4);
+    ticks.forEach(function (tv) {
+      var gy = y(tv);
       el('line', { x1: L, x2: W - R, y1: gy, y2: gy, stroke: '#eaeef2' }, svg);
-      text(svg, L - 6, gy + 4, fmt((maxY * i) / 4), 'end');
+      text(svg, L - 6, gy + 4, fmt(tv), 'end');
+    });
+    if (useLog) { text(svg, W - R, 14, 'log scale', 'end'); svg.setAttribute('data-scale', 'log'); }
+    // Warm-up: the first second of load, when connections and caches are still cold.
+    if (opts.warmup && tl.length > 1) {
+      var wx = x(Math.min(1, maxX));
+      var band = el('rect', { x: L, y: T, width: Math.max(0, wx - L), height: H - T - B, fill: '#f6f8fa', class: 'warmup' }, svg);
+      el('title', {}, band).textContent = 'warm-up (first second)';
+      text(svg, L + 4, T + 12, 'warm-up');
     }
+    (report.phases || []).forEach(function (ph) {
+      if (!(ph.startS >= 0) || ph.startS > maxX) return;
+      var px = x(ph.startS);
+      el('line', { x1: px, x2: px, y1: T, y2: H - B, stroke: '#8250df', 'stroke-dasharray': '4 3', class: 'phase' }, svg);
+      text(svg, px + 3, T - 2, ph.name);
+    });
     for (var tv = 0; tv <= maxX; tv += step) text(svg, x(tv), H - B + 16, tv + 's', 'middle');
     el('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: '#8c959f' }, svg);
     el('line', { x1: L, x2: L, y1: T, y2: H - B, stroke: '#8c959f' }, svg);
     text(svg, L - 6, T - 12, unit, 'end');
     var lx = L;
+    // Drawn in the order given, so later series (p99 after max) lie on top and stay visible.
+    var order = series.map(function (_, k) { return k; });
+    if (opts.drawOrder) order = opts.drawOrder;
+    order.forEach(function (k) {
+      var s = series[k], p = pts[k], color = COLORS[k % COLORS.length];
+      if (p.length === 0) return;
+      var d = p.map(function (q, n) { return (n ? 'L' : 'M') + x(q[0]).toFixed(1) + ' ' + y(q[1]).toFixed(1); }).join(' ');
+      if (p.length === 1) d += ' l 0.01 0';
+      el('path', { d: d, fill: 'none', stroke: color, 'stroke-width': s.width || 2, 'stroke-dasharray': s.dash || '', 'stroke-linejoin': 'round', 'stroke-linecap': 'round', class: 'series', 'data-series': s.name }, svg);
+      // Hover values: a point per sample with its value as a tooltip.
+      p.forEach(function (q) {
+        var c = el('circle', { cx: x(q[0]).toFixed(1), cy: y(q[1]).toFixed(1), r: 3, fill: color, class: 'point' }, svg);
+        el('title', {}, c).textContent = s.name + ' at ' + q[0] + 's: ' + fmt(q[1]) + ' ' + unit;
+      });
+    });
     series.forEach(function (s, k) {
       var p = pts[k];
       var color = COLORS[k % COLORS.length];
-      if (p.length > 0) {
-        var d = p.map(function (q, n) { return (n ? 'L' : 'M') + x(q[0]).toFixed(1) + ' ' + y(q[1]).toFixed(1); }).join(' ');
-        if (p.length === 1) d += ' l 0.01 0';
-        el('path', { d: d, fill: 'none', stroke: color, 'stroke-width': 2, 'stroke-linejoin': 'round', 'stroke-linecap': 'round', class: 'series', 'data-series': s.name }, svg);
-      }
       el('rect', { x: lx, y: H - 14, width: 10, height: 10, fill: color }, svg);
       text(svg, lx + 14, H - 5, s.name + (p.length ? '' : ' (none)'));
       lx += 24 + s.name.length * 7 + (p.length ? 0 : 42);
@@ -158,20 +201,21 @@ const CHART_SCRIPT = String.raw`(function () {
     svg.setAttribute('data-drawn', '1');
   }
   function pick(field, stat) { return function (pt) { return pt[field] ? pt[field][stat] : null; }; }
-  chart('chart-throughput', 'Throughput per second', 'per s', [
-    { name: 'sent', get: function (p) { return p.sent; } },
-    { name: 'delivered', get: function (p) { return p.delivered; } },
-    { name: 'opened', get: function (p) { return p.opened; } },
-    { name: 'errors', get: function (p) { return p.errors; } }
-  ]);
+  function any(f) { return tl.some(function (p) { return p[f] > 0; }); }
+  // A run that sends nothing (presence, connect) gets no sent/delivered lines.
+  var tput = [];
+  if (any('sent') || any('delivered')) tput.push({ name: 'sent', get: function (p) { return p.sent; } }, { name: 'delivered', get: function (p) { return p.delivered; } });
+  if (any('opened')) tput.push({ name: 'opened', get: function (p) { return p.opened; } });
+  if (any('errors')) tput.push({ name: 'errors', get: function (p) { return p.errors; } });
+  chart('chart-throughput', 'Throughput per second', 'per s', tput, { hideEmpty: true });
   var hasDelivery = tl.some(function (p) { return p.delivery; });
   var fam = hasDelivery ? 'delivery' : tl.some(function (p) { return p.presence; }) ? 'presence' : tl.some(function (p) { return p.rtt; }) ? 'rtt' : 'handshake';
   chart('chart-latency', 'Latency percentiles per second: ' + fam, 'ms', [
     { name: 'p50', get: pick(fam, 'p50') },
     { name: 'p90', get: pick(fam, 'p90') },
-    { name: 'p99', get: pick(fam, 'p99') },
-    { name: 'max', get: pick(fam, 'max') }
-  ]);
+    { name: 'p99', get: pick(fam, 'p99'), width: 3 },
+    { name: 'max', get: pick(fam, 'max'), width: 1.5, dash: '5 3' }
+  ], { log: true, warmup: true, drawOrder: [3, 0, 1, 2] });
   chart('chart-connections', 'Open connections', 'conns', [{ name: 'open', get: function (p) { return p.open; } }]);
   chart('chart-memory', 'Resident memory', 'MB', [
     { name: 'sim rss', get: function (p) { return p.rssMB; } },
@@ -179,6 +223,15 @@ const CHART_SCRIPT = String.raw`(function () {
   ]);
   document.body.setAttribute('data-charts', 'drawn');
 })();`;
+
+/** The unit of a threshold's metric, for the thresholds table. */
+export function unitOf(expr: string): string {
+  const metric = expr.split(/[<>=!]/)[0]!.trim();
+  if (/\.(p\d+|min|max|mean|avg|med)$/.test(metric) || metric === 'duration' || metric === 'load.duration' || metric === 'time.open') return 'ms';
+  if (metric.startsWith('throughput.')) return 'per s';
+  if (metric.endsWith('.peak') && metric.includes('rss')) return 'MB';
+  return 'count';
+}
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);

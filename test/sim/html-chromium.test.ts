@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chatScenario, renderHtml } from '../../simulators/scenarios/index.js';
+import { chatScenario, presenceScenario, renderHtml } from '../../simulators/scenarios/index.js';
 import { simSmall } from './helpers.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -79,5 +79,30 @@ describe('HTML report', () => {
     const latency = /<svg[^>]*id="chart-latency"[\s\S]*?<\/svg>/.exec(dom)![0];
     for (const s of ['p50', 'p90', 'p99', 'max']) expect(latency).toContain(`data-series="${s}"`);
     expect(dom).toContain('Latency percentiles per second: delivery');
+    // p99 is drawn after (above) max, so it stays visible where they coincide.
+    expect(latency.indexOf('data-series="max"')).toBeLessThan(latency.indexOf('data-series="p99"'));
+    // Hover values and the warm-up marker.
+    expect(latency).toMatch(/<circle [^>]*class="point"[^>]*><title>p99 at \d+s: [\d.]+ ms<\/title>/);
+    expect(latency).toContain('class="warmup"');
+    // The chart follows the element's width (not a fixed 720 wide viewBox).
+    expect(latency).toMatch(/viewBox="0 0 \d+ 280"/);
+    // Units in the thresholds table.
+    expect(html).toContain('<th>unit</th>');
+    expect(html).toMatch(/<code>lost==0<\/code><\/td><td>0<\/td><td>count<\/td>/);
+  }, 60_000);
+
+  it('a presence run (nothing sent) gets no sent/delivered lines', async () => {
+    const { report } = await simSmall(presenceScenario({ subscribers: 2, watched: 2, churn: 2, durationMs: 1200, settleMs: 2000 }), {
+      loadMs: 1200,
+      gateway: { presence: { mergeIntervalMs: 30 } },
+    });
+    const file = join(dir, 'presence.html');
+    writeFileSync(file, renderHtml(report));
+    const dom = await dumpDom(file, join(dir, 'profile-presence'));
+    expect(dom).toContain('data-charts="drawn"');
+    const tput = /<svg[^>]*id="chart-throughput"[\s\S]*?<\/svg>/.exec(dom)![0];
+    expect(tput).not.toContain('data-series="sent"');
+    expect(tput).not.toContain('data-series="delivered"');
+    expect(dom).toContain('Latency percentiles per second: presence');
   }, 60_000);
 });
