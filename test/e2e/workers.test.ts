@@ -1,8 +1,8 @@
 /**
  * `msggw serve --workers 2` (real processes, real sockets, the redis-server serve starts for
  * them): the messaging flows across two gateway workers sharing one WebSocket port: single chat
- * and group chat between users on different workers, multi-login kicks across workers, and a
- * killed worker coming back on its hub port.
+ * and group chat between users on different workers, multi-login kicks across workers, presence
+ * (2005 subscriptions) across workers, and a killed worker coming back on its hub port.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/config.js';
@@ -13,6 +13,7 @@ import type { Harness } from '../../harness/harness.js';
 import { startServe, type ServeProcess } from '../helpers/cli.js';
 import { connectOk, eventually, type RawClient } from '../helpers/gateway.js';
 import { requireRedisServer } from '../helpers/redis.js';
+import { expectPresence } from '../helpers/presence-flows.js';
 
 interface WorkerAddr {
   index: number;
@@ -61,7 +62,7 @@ describe('serve --workers 2', () => {
 
   beforeAll(async () => {
     requireRedisServer();
-    serve = await startServe(['--workers', '2', '--port', '0', '--hub-port', '0', '--metrics-port', '0', '--api-port', '0', '--no-admin-stream', '--merge-interval', '50', '--group', 'wgrp=wg0,wg1,wg2,wg3'], 90_000);
+    serve = await startServe(['--workers', '2', '--port', '0', '--hub-port', '0', '--metrics-port', '0', '--api-port', '0', '--no-admin-stream', '--merge-interval', '50ms', '--group', 'wgrp=wg0,wg1,wg2,wg3'], 90_000);
     workers = (serve.addrs as unknown as { workers: WorkerAddr[] }).workers;
     hubs = workers.map((w) => createClient(msgGatewayService, w.hub));
     target = { cfg: { secret: defaultConfig().secret }, addresses: { ws: serve.addrs.ws } } as unknown as Harness;
@@ -128,6 +129,23 @@ describe('serve --workers 2', () => {
       }
     }
     throw new Error('never got the two logins on different workers');
+  });
+
+  it('presence crosses workers: a subscriber on one worker hears a user on the other come online', async () => {
+    const [s0] = await onePerWorker('wps');
+    const candidates = Array.from({ length: 10 }, (_, i) => `wpw${i}`);
+    const sub = await s0!.client.request(2005, pb.sdkws.SubUserOnlineStatus.encode({ subscribeUserID: candidates }));
+    expect(sub.errCode).toBe(0);
+    for (const user of candidates) {
+      await connect(user, 2);
+      let w: number[] = [];
+      await eventually(async () => (w = await workerOf(user)).length === 1, 5000, `${user} registered`);
+      if (w[0] === s0!.worker) continue;
+      // the user is on the other worker: the news comes through Redis (online_change)
+      await expectPresence(s0!.client, user, [[2]], 10_000);
+      return;
+    }
+    throw new Error('no watched user landed on the other worker');
   });
 
   it('a killed worker is started again on its hub port, and the port keeps taking connections', async () => {
