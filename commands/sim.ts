@@ -4,6 +4,7 @@ import { startSimTarget } from '../harness/sim-target.js';
 import { describePolicies } from '../src/gateway/multi-login.js';
 import { serveFlags } from './support/serve-flags.js';
 import { fail, failWith } from './support/errors.js';
+import { failStart } from './support/start-failure.js';
 import { DEFAULT_SDK, durationFlag, wsUrlFlag } from './support/flags.js';
 import { provisionSuggestion } from '../simulators/provision/index.js';
 import { ProvisionError } from '../simulators/provision/run.js';
@@ -128,10 +129,7 @@ Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-
         },
       });
     } catch (e) {
-      if (e instanceof TargetStartError) {
-        const suggestions = /EADDRINUSE/.test(e.message) ? ['a port is taken: leave --port/--hub-port/--metrics-port/--admin-port unset for free ports'] : [];
-        fail(this, 'MSGGW_START_FAILED', `could not start the in-process gateway: ${e.message}`, suggestions);
-      }
+      if (e instanceof TargetStartError) failStart(this, e, 'could not start the in-process gateway', 'leave --port/--hub-port/--metrics-port/--admin-port unset for free ports');
       if (e instanceof ProvisionError) {
         // Nothing was loaded: say which call failed and what the server answered.
         fail(this, 'MSGGW_SIM_PROVISION', `${e.message}; no load was run`, e.call ? [provisionSuggestion(e.call, flags.api ?? '')] : []);
