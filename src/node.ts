@@ -246,7 +246,7 @@ export class GatewayNode {
       counters: { frameIn: (id) => this.metrics.countFrameIn(id), frameOut: (n) => this.metrics.countFrameOut(n) },
     });
     gatewayRef = gateway;
-    this.metrics.attachGateway(gateway.events, () => ({ users: gateway.registry.userCount, conns: gateway.registry.connCount }));
+    this.metrics.attachGateway(gateway.events, () => ({ users: gateway.registry.userCount, conns: gateway.registry.connCount, pushQueue: this.parts?.delivery.queueDepth ?? 0 }));
     const reporter = new StatusReporter({
       send: async (batch) => {
         await (await user.pick()).setUserOnlineStatus({ status: batch }, internalContext());
@@ -266,7 +266,12 @@ export class GatewayNode {
     };
     reporter.start();
     const webhooks = this.wireWebhooks(gateway);
-    const delivery = new PushDelivery(gateway.registry, 16_384, (code) => this.metrics.countPushResult(code), gateway.events);
+    const delivery = new PushDelivery(gateway.registry, {
+      limits: cfg.pushQueue,
+      onResult: (code, n) => this.metrics.countPushResult(code, n),
+      onDrop: (drop) => this.metrics.countPushDrop(drop.reason),
+      events: gateway.events,
+    });
     // Every part exists before the first await that can fail, so close() can stop them all.
     const ledgerRedis = cfg.presence.nodeTtlMs > 0 ? connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (presence ledger): ${e.message}`) }) : undefined;
     this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks, ledger: undefined, ledgerRedis };
