@@ -16,11 +16,14 @@ const PUSH_TERMINALS = new Set<number>([Platform.IOS, Platform.Android]);
 /** Users handled between two yields to the event loop, so a huge push never stalls other work. */
 const USERS_PER_SLICE = 256;
 /**
- * How long before the call's deadline a push stops waiting or delivering and answers: the
- * caller must get the per-user results before its own deadline fires, or all it sees is
- * DEADLINE_EXCEEDED (upstream answers at the deadline itself, which the caller never reads).
+ * How long before the call's deadline a push stops waiting or delivering and answers: a tenth
+ * of the time the call had left on arrival, within these bounds, ms. The caller must get the
+ * per-user results before its own deadline fires (which runs ahead of ours by the transit
+ * time), or all it sees is DEADLINE_EXCEEDED; upstream answers at the deadline itself, which the
+ * caller never reads.
  */
-const REPLY_MARGIN_MS = 50;
+const REPLY_MARGIN_MIN_MS = 50;
+const REPLY_MARGIN_MAX_MS = 1000;
 
 /** Bounds of the hub's push queue (upstream: 512 workers taking per-user tasks from a 16384-slot queue). */
 export interface PushLimits {
@@ -105,8 +108,15 @@ const REACHED_LISTED = 50;
  * Delivers one message to every connection of the listed users, encoding the 2001 frame once
  * per (codec, gzip) variant and sharing the bytes between connections. Per user it reports the
  * platforms as upstream does: iOS in background -> 1604 and no frame, a failed write -> 1603,
- * a delivered iOS/Android frame -> code 0 and onlinePush. Users not reached before `deadline`
- * are returned with empty results, in the order of the request.
+ * a delivered iOS/Android frame -> code 0 and onlinePush; results keep the request's order.
+ *
+ * At most `concurrency` pushes are delivered at once; later ones wait in a FIFO queue bounded in
+ * count and bytes until a turn comes or shortly before the call's deadline (a tenth of its time,
+ * 50 ms to 1 s), as upstream's PushCtx waits for a queue slot until its context is done. A push
+ * refused because the queue is full, or not finished before its deadline, is never an empty
+ * success: every connection here of a user it did not reach is answered 1603 (PushMsgErr, so the
+ * push service falls back to offline push), the drop is counted (`onDrop`) and announced as a
+ * `push-dropped` event. Upstream answers such users with empty results, as if they were offline.
  *
  * Pushes to the same user list (one hot group) run in step: a push that arrives while an earlier
  * one to the same users is under way starts where that one is, right behind it in the same loop
@@ -143,14 +153,14 @@ export class PushDelivery {
   }
 
   async push(msg: sdkws.MsgData, userIDs: readonly string[], operationID: string, deadline?: Date): Promise<msggateway.SingleMsgToUserResults[]> {
-    const deadlineMs = deadline ? deadline.getTime() - REPLY_MARGIN_MS : Infinity;
+    const deadlineMs = deadline ? answerBy(deadline.getTime()) : Infinity;
     let waitedMs = 0;
     // The common case takes a free slot synchronously: a small push still runs to its end in this call.
     if (this.inFlight < this.limits.concurrency && this.waiting.size === 0) this.inFlight++;
     else {
       const since = Date.now();
       const outcome = await this.waitForTurn(msg, userIDs, deadlineMs);
-      waitedMs = Date.now() - since;
+      if (outcome !== 'queue_full') waitedMs = Date.now() - since;
       // On 'run' the finishing push handed its slot over: inFlight already counts this one.
       if (outcome !== 'run') return this.refuse(msg, userIDs, outcome, waitedMs);
     }
@@ -322,6 +332,12 @@ export class PushDelivery {
 interface Cut {
   users: number;
   conns: number;
+}
+
+/** When a push with this deadline must answer at the latest. */
+function answerBy(deadline: number): number {
+  const margin = Math.min(REPLY_MARGIN_MAX_MS, Math.max(REPLY_MARGIN_MIN_MS, (deadline - Date.now()) / 10));
+  return deadline - margin;
 }
 
 /** What a waiting push holds in memory, roughly: its content and its user list. */

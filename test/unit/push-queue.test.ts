@@ -112,7 +112,7 @@ describe('PushDelivery: the bounded push queue', () => {
     expect(allRefused(late)).toBe(true);
     expect(drops).toHaveLength(1);
     expect(drops[0]).toMatchObject({ reason: 'deadline', userIDs: 50, undeliveredUsers: 50, undeliveredConns: 50 });
-    // It waited for its turn until the deadline less the reply margin (50 ms), not a moment less.
+    // It waited for its turn until the deadline less the reply margin (50 ms here), not a moment less.
     expect(drops[0]!.waitedMs).toBeGreaterThanOrEqual(95);
     await a;
     // Nothing of the refused push was written afterwards.
