@@ -42,9 +42,10 @@ export function parseHandshake(url: URL, headers: IncomingMessage['headers']): H
   let compression = q.get('compression') ?? '';
   if (!compression) compression = headerValue(headers, 'compression');
   const background = goParseBool(q.get('isBackground') ?? '');
-  // Upstream returns strconv's own error here (not a CodeError), which becomes errCode 500.
+  // Upstream returns strconv's own error here (not a CodeError), which apiresp.ParseError turns
+  // into ErrInternalServer with the error's text as its detail: 500 ServerInternalError, errDlt strconv's text.
   if (background === undefined) {
-    throw new CodeError(500, `strconv.ParseBool: parsing ${JSON.stringify(q.get('isBackground') ?? '')}: invalid syntax`);
+    throw new CodeError(500, 'ServerInternalError', `strconv.ParseBool: parsing ${JSON.stringify(q.get('isBackground') ?? '')}: invalid syntax`);
   }
   return check({
     token: q.get('token') ?? '',
