@@ -237,7 +237,7 @@ describe('fault suite: Redis, etcd and node failures under a chat load', () => {
     await allReconnected();
     await integrity('node SIGKILL');
     await presenceConverged(REPORT_BOUND_MS, 'after B restart');
-  }, 60_000);
+  }, 90_000);
 
   it('node SIGTERM (drain): users are reported offline at once, and come back after the restart', async () => {
     let offlineAfter = 0;
@@ -253,5 +253,5 @@ describe('fault suite: Redis, etcd and node failures under a chat load', () => {
     await allReconnected();
     await integrity('node SIGTERM');
     await presenceConverged(REPORT_BOUND_MS, 'after B restart (drain)');
-  }, 60_000);
+  }, 90_000);
 });
