@@ -73,9 +73,9 @@ export class RawClient {
   }
 
   /** Sends one request envelope (gzipped when the connection asked for gzip). */
-  send(reqIdentifier: number, data: Uint8Array | null, over: { sendID?: string; msgIncr?: string } = {}): string {
+  send(reqIdentifier: number, data: Uint8Array | null, over: { sendID?: string; msgIncr?: string; operationID?: string } = {}): string {
     const msgIncr = over.msgIncr ?? `${this.o.user}_${++this.n}`;
-    const bytes = this.codec.encodeReq(makeReq({ reqIdentifier, sendID: over.sendID ?? this.o.user, operationID: `op-${msgIncr}`, msgIncr, data }));
+    const bytes = this.codec.encodeReq(makeReq({ reqIdentifier, sendID: over.sendID ?? this.o.user, operationID: over.operationID ?? `op-${msgIncr}`, msgIncr, data }));
     this.ws.send(this.o.gzip ? gzipFrame(bytes) : bytes);
     return msgIncr;
   }
