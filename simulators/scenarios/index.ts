@@ -10,7 +10,7 @@ export { renderHtml } from './html.js';
 export { SentLedger, type ExcusePredicate, type LedgerTotals, type Receipt } from './ledger.js';
 export { SimMetrics, type IntervalStats, type LatencyFamily, type SimCounters, type TimelinePoint } from './metrics.js';
 export { Progress, type ProgressSink } from './progress.js';
-export { buildReport, formatSummary, REPORT_SCHEMA_VERSION, withThresholds, type FlowCounts, type FlowsSection, type ReportInputs, type SimReport, type SimVerdict } from './report.js';
+export { buildReport, formatSummary, REPORT_SCHEMA_VERSION, withThresholds, type FlowCounts, type FlowsSection, type ReportInputs, type PhaseMark, type SimReport, type SimVerdict } from './report.js';
 export { DEFAULT_PLATFORMS, runSim, TargetStartError, type SimOptions, type SimResult } from './run.js';
 export { defaultChecks, INTEGRITY_CHECKS, MESSAGE_CHECKS, paceWarnings, type PaceTarget } from './checks.js';
 export { forEachLimit, type Scenario, type ScenarioContext } from './scenario.js';

@@ -155,6 +155,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   let loadEnd: number | null = null;
   const notes: string[] = [];
   const extra: Record<string, unknown> = {};
+  const phases: { name: string; start: number; end: number | null }[] = [];
   const scenarioMetrics: Record<string, number | null> = {};
   const ctx: ScenarioContext = {
     run,
@@ -182,6 +183,12 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
       return s;
     },
     status: (t) => progress?.setStatus(t),
+    phase: (name) => {
+      const now = performance.now();
+      const open = phases.at(-1);
+      if (open !== undefined && open.end === null) open.end = now;
+      if (name !== null) phases.push({ name, start: now, end: null });
+    },
   };
 
   let error: string | null = null;
@@ -250,6 +257,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     error,
     scenarioMetrics,
     extra,
+    phases,
     notes,
   });
   const user = o.thresholds ?? [];
