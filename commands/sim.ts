@@ -6,6 +6,7 @@ import { describePolicies } from '../src/gateway/multi-login.js';
 import { serveFlags } from './support/serve-flags.js';
 import { fail, failWith } from './support/errors.js';
 import { DEFAULT_SDK, durationFlag, wsUrlFlag } from './support/flags.js';
+import { exitForVerdict } from './support/sim-verdict.js';
 import { provisionSuggestion } from '../simulators/provision/index.js';
 import { ProvisionError } from '../simulators/provision/run.js';
 import {
@@ -198,26 +199,7 @@ worker or shard missing).`;
       writeFileSync(flags.html, renderHtml(report));
       this.logToStderr(`wrote ${flags.html}`);
     }
-    // The summary already shows every check and the error; stderr gets one line that says why the exit code.
-    const where = flags.json ? '' : ' (see the summary)';
-    switch (report.verdict) {
-      case 'PASS':
-        return;
-      case 'INCOMPLETE': {
-        const missing = report.shards?.missing ?? [];
-        if (missing.length > 0) fail(this, 'MSGGW_SIM_INCOMPLETE', `INCOMPLETE: ${missing.length} of ${report.shards!.count} shards did not report (${report.notes.filter((n) => /^worker /.test(n)).join('; ') || 'see the notes'})`);
-        fail(this, 'MSGGW_SIM_INCOMPLETE', `the run was interrupted: INCOMPLETE${where}`);
-        break;
-      }
-      case 'ERROR':
-        fail(this, 'MSGGW_SIM_SCENARIO_ERROR', `scenario ${report.scenario} stopped: ${flags.json ? report.run.error : 'ERROR (see the summary)'}`);
-        break;
-      case 'FAIL': {
-        const names = failed.map((t) => (flags.json ? `${t.expr}: ${t.reason}` : t.expr)).join(', ');
-        const defaults = failed.some((t) => t.source === 'default');
-        fail(this, 'MSGGW_SIM_CHECKS', `FAIL: ${failed.length} check${failed.length > 1 ? 's' : ''} failed: ${names}`, defaults ? ['default checks are built into each scenario: relax one with --threshold on its metric, or drop them with --no-default-checks'] : []);
-      }
-    }
+    exitForVerdict(this, report, failed, flags.json === true);
   }
 }
 

@@ -299,7 +299,7 @@ export function buildReport(i: ReportInputs): SimReport {
 export function withThresholds(r: SimReport, results: ThresholdResult[]): SimReport {
   const verdict = verdictOf(r.run.interrupted || (r.shards?.missing.length ?? 0) > 0, r.run.error, results);
   // A single shard's line carries the shard's own verdict.
-  const shards = r.shards && r.shards.parts.length === 1 && r.shards.indices.length === 1 ? { ...r.shards, parts: [{ ...r.shards.parts[0]!, verdict }] } : r.shards;
+  const shards = r.shards && r.shards.parts.length === 1 && r.shards.indices.length === 1 && r.shards.missing.length === 0 ? { ...r.shards, parts: [{ ...r.shards.parts[0]!, verdict }] } : r.shards;
   return { ...r, thresholds: results, verdict, passed: verdict === 'PASS', ...(shards ? { shards } : {}) };
 }
 

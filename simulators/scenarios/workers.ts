@@ -59,6 +59,8 @@ interface Worker extends WorkerPlan {
   failure: string | undefined;
   stderrTail: string[];
   exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** The watchdog killed it (it outlived every bound of its run). */
+  hung: boolean;
 }
 
 /**
@@ -95,7 +97,7 @@ export async function runWorkers(o: WorkersOptions): Promise<SimResult> {
 
   const all: Worker[] = shards.map(({ shard, users }) => {
     const proc = fork(module, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
-    const w: Worker = { shard, users, proc, sample: undefined, report: undefined, failure: undefined, stderrTail: [], exit: undefined };
+    const w: Worker = { shard, users, proc, sample: undefined, report: undefined, failure: undefined, stderrTail: [], exit: undefined, hung: false };
     let partial = '';
     proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
       const lines = (partial + d).split('\n');
@@ -157,7 +159,11 @@ export async function runWorkers(o: WorkersOptions): Promise<SimResult> {
   const o2 = o.options;
   const capMs = (o2.setupTimeoutMs ?? 60_000) + o2.loadMs + 10_000 + (o2.drainMs ?? 5000) * 12 + 60_000;
   const watchdog = setTimeout(() => {
-    for (const w of all) if (w.exit === undefined) w.proc.kill('SIGKILL');
+    for (const w of all) {
+      if (w.exit !== undefined) continue;
+      w.hung = true;
+      w.proc.kill('SIGKILL');
+    }
   }, capMs);
   await Promise.all(
     all.map(
@@ -205,7 +211,7 @@ function deathNote(w: Worker, capMs: number): string {
   const how = w.exit?.signal ? `was killed by ${w.exit.signal}` : `exited with code ${w.exit?.code ?? '?'}`;
   const users = usersOf(w);
   const why = w.failure ? `: ${w.failure.split('\n')[0]}` : w.stderrTail.length > 0 ? `; its last stderr line: ${w.stderrTail.at(-1)}` : '';
-  const hung = w.exit?.signal === 'SIGKILL' && w.failure === undefined && w.stderrTail.length === 0 ? ` (if the sim killed it, it was still running after ${Math.round(capMs / 1000)} s)` : '';
+  const hung = w.hung ? ` (the sim killed it: it was still running ${Math.round(capMs / 1000)} s after the start)` : '';
   return `worker ${shardLabel(w.shard)} (pid ${w.proc.pid}) ${how} before its report${why}${hung}: its shard${users} is missing from the figures`;
 }
 
