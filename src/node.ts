@@ -205,10 +205,15 @@ export class GatewayNode {
       // Redis came back, possibly without its data (a restart from an old snapshot or empty):
       // re-report every local user now rather than at the next renewal, and, since the changes
       // published while Redis was away are lost, tell every 2005 watcher the state as it is now.
+      // The re-tell waits (briefly) for the renewal to land: read before it, a Redis that lost the
+      // last writes (a failover, an empty restart) would tell watchers a local user is offline.
       onResync: () => {
         reporterRef?.renew();
         void ledger?.heartbeat().catch(() => undefined);
-        subs.retell(cache, tell).catch((e: unknown) => this.opts.log?.(`presence resync: ${e instanceof Error ? e.message : String(e)}`));
+        const renewed = reporterRef ? settleWithin(reporterRef.flush(), RESYNC_RENEW_WAIT_MS) : Promise.resolve();
+        void renewed
+          .then(() => subs.retell(cache, tell))
+          .catch((e: unknown) => this.opts.log?.(`presence resync: ${e instanceof Error ? e.message : String(e)}`));
       },
       slots: cfg.onlineCache.slots,
       slotSize: cfg.onlineCache.slotSize,
@@ -246,7 +251,7 @@ export class GatewayNode {
       counters: { frameIn: (id) => this.metrics.countFrameIn(id), frameOut: (n) => this.metrics.countFrameOut(n) },
     });
     gatewayRef = gateway;
-    this.metrics.attachGateway(gateway.events, () => ({ users: gateway.registry.userCount, conns: gateway.registry.connCount }));
+    this.metrics.attachGateway(gateway.events, () => ({ users: gateway.registry.userCount, conns: gateway.registry.connCount, pushQueue: this.parts?.delivery.queueDepth ?? 0 }));
     const reporter = new StatusReporter({
       send: async (batch) => {
         await (await user.pick()).setUserOnlineStatus({ status: batch }, internalContext());
@@ -266,7 +271,12 @@ export class GatewayNode {
     };
     reporter.start();
     const webhooks = this.wireWebhooks(gateway);
-    const delivery = new PushDelivery(gateway.registry, 16_384, (code) => this.metrics.countPushResult(code), gateway.events);
+    const delivery = new PushDelivery(gateway.registry, {
+      limits: cfg.pushQueue,
+      onResult: (code, n) => this.metrics.countPushResult(code, n),
+      onDrop: (drop) => this.metrics.countPushDrop(drop.reason),
+      events: gateway.events,
+    });
     // Every part exists before the first await that can fail, so close() can stop them all.
     const ledgerRedis = cfg.presence.nodeTtlMs > 0 ? connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (presence ledger): ${e.message}`) }) : undefined;
     this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks, ledger: undefined, ledgerRedis };
@@ -375,4 +385,20 @@ export class GatewayNode {
     for (const pool of this.pools) pool.close();
     if (this.ownsDiscovery) await this.discovery.close();
   }
+}
+
+/** How long a resync's re-tell waits for the local users' renewal to reach Redis. */
+const RESYNC_RENEW_WAIT_MS = 2000;
+
+/** Resolves when `p` settles or after `ms`, whichever comes first; never rejects. */
+function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    p.then(done, done);
+  });
 }

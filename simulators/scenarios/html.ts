@@ -163,13 +163,26 @@ const CHART_SCRIPT = String.raw`(function () {
       var wx = x(Math.min(1, maxX));
       var band = el('rect', { x: L, y: T, width: Math.max(0, wx - L), height: H - T - B, fill: '#f6f8fa', class: 'warmup' }, svg);
       el('title', {}, band).textContent = 'warm-up (first second)';
-      text(svg, L + 4, T + 12, 'warm-up');
+      text(svg, L + 4, H - B - 4, 'warm-up');
     }
-    (report.phases || []).forEach(function (ph) {
-      if (!(ph.startS >= 0) || ph.startS > maxX) return;
+    // Phases: a dashed line where each starts, labelled with its name (labels that would touch
+    // the previous one move down a row), and one where the last ends.
+    var phases = (report.phases || []).filter(function (ph) { return ph.startS >= 0 && ph.startS <= maxX; });
+    var labelEnd = -Infinity, row = 0;
+    phases.forEach(function (ph, k) {
       var px = x(ph.startS);
-      el('line', { x1: px, x2: px, y1: T, y2: H - B, stroke: '#8250df', 'stroke-dasharray': '4 3', class: 'phase' }, svg);
-      text(svg, px + 3, T - 2, ph.name);
+      var g = el('g', { class: 'phase', 'data-phase': ph.name }, svg);
+      el('title', {}, g).textContent = 'phase ' + ph.name + ': ' + fmt(ph.startS) + 's to ' + fmt(ph.endS) + 's';
+      el('line', { x1: px, x2: px, y1: T, y2: H - B, stroke: '#8250df', 'stroke-width': 1.5, 'stroke-dasharray': '4 3' }, g);
+      row = px + 3 < labelEnd ? (row + 1) % 3 : 0;
+      var label = text(g, px + 3, T + 11 + row * 12, ph.name);
+      label.setAttribute('fill', '#8250df');
+      label.setAttribute('class', 'phase-label');
+      labelEnd = Math.max(labelEnd, px + 3 + ph.name.length * 6.5);
+      if (k === phases.length - 1 && ph.endS > ph.startS && ph.endS <= maxX) {
+        var ex = x(ph.endS);
+        el('line', { x1: ex, x2: ex, y1: T, y2: H - B, stroke: '#8250df', 'stroke-width': 1, 'stroke-dasharray': '1 3', class: 'phase-end' }, g);
+      }
     });
     for (var tv = 0; tv <= maxX; tv += step) text(svg, x(tv), H - B + 16, tv + 's', 'middle');
     el('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: '#8c959f' }, svg);

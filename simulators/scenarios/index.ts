@@ -10,7 +10,7 @@ export { renderHtml } from './html.js';
 export { SentLedger, type ExcusePredicate, type LedgerTotals, type Receipt } from './ledger.js';
 export { SimMetrics, type IntervalStats, type LatencyFamily, type SimCounters, type TimelinePoint } from './metrics.js';
 export { Progress, type ProgressSink } from './progress.js';
-export { buildReport, formatSummary, REPORT_SCHEMA_VERSION, withThresholds, type FlowCounts, type FlowsSection, type ReportInputs, type ShardPart, type ShardsSection, type SimReport, type SimVerdict } from './report.js';
+export { buildReport, formatSummary, REPORT_SCHEMA_VERSION, withThresholds, type FlowCounts, type FlowsSection, type PhaseMark, type ReportInputs, type ShardPart, type ShardsSection, type SimReport, type SimVerdict } from './report.js';
 export { DEFAULT_PLATFORMS, runSim, TargetStartError, type RunSample, type SimOptions, type SimResult } from './run.js';
 export { asShardReport, mergeReports, MergeError, type MergeInput, type MergeOptions } from './merge.js';
 export { MAX_SHARDS, parseShard, RunNaming, shardCount, shardLabel, shardRange, ShardError, subShard, type Shard, type ShardPlan } from './shard.js';

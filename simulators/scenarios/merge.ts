@@ -9,7 +9,8 @@
  * How each metric merges follows its unit (catalog.ts): counts and rates add up, ms figures
  * (duration, time to open) take the longest shard, `rss.peak` adds up (the memory of the whole
  * load), `gateway.rss.peak` takes the highest reading. The timeline's per-second percentiles
- * are the highest shard's (an upper bound, for the charts only).
+ * are the highest shard's (an upper bound, for the charts only); the phase marks are the first
+ * shard's (shards run the same scenario, on clocks started at about the same time).
  */
 import { LATENCY_STATS, metricDoc } from './catalog.js';
 import { Histogram, HistogramDecodeError, type EncodedHistogram, type LatencyStats } from './histogram.js';
@@ -313,6 +314,7 @@ function emptyReport(o: MergeOptions): SimReport {
     memory: { rssPeakMB: 0, gatewayRssPeakMB: null },
     extra: {},
     timeline: [],
+    phases: [],
     thresholds: [],
     notes: [],
   };

@@ -105,6 +105,8 @@ export interface SimReport {
   extra: Record<string, unknown>;
   /** One point per second. */
   timeline: TimelinePoint[];
+  /** The scenario's phases in order, on the timeline's clock (`t`, seconds from the run's start). */
+  phases: PhaseMark[];
   thresholds: ThresholdResult[];
   notes: string[];
 }
@@ -132,6 +134,15 @@ export interface ShardPart {
   prefix: string;
 }
 
+/** One phase of a run: a scenario file's `phases[]`, or a built-in's stages (connect: ramp, hold). */
+export interface PhaseMark {
+  name: string;
+  /** Seconds from the run's start (the timeline's `t`), 0.1 s resolution. */
+  startS: number;
+  /** When it ended, on the same clock; a phase cut short ends where it stopped. */
+  endS: number;
+}
+
 /** Everything {@link buildReport} combines. */
 export interface ReportInputs {
   scenario: string;
@@ -150,6 +161,8 @@ export interface ReportInputs {
   error: string | null;
   scenarioMetrics: Record<string, number | null>;
   extra: Record<string, unknown>;
+  /** Phase starts and ends as performance.now() values; an open end closes at the load's end. */
+  phases: readonly { name: string; start: number; end: number | null }[];
   notes: string[];
   /** The run drove one shard: `params` are then the whole run's, and `shards` says which part this was. */
   shard?: ShardPlan;
@@ -290,6 +303,7 @@ export function buildReport(i: ReportInputs): SimReport {
     memory: { rssPeakMB: Math.round(m.peakRssMB * 10) / 10, gatewayRssPeakMB: m.gatewayPeakRssMB },
     extra: i.extra,
     timeline: m.timeline,
+    phases: i.phases.map((p) => ({ name: p.name, startS: tenths(p.start - m.startedAt), endS: tenths((p.end ?? loadEnd) - m.startedAt) })),
     thresholds: [],
     notes: i.notes,
   };
@@ -387,6 +401,11 @@ function fmtRate(v: number | null): string {
 function fmt(v: number | null): string {
   if (v === null) return '-';
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+/** Milliseconds as seconds with one decimal (the timeline's `t`). */
+function tenths(ms: number): number {
+  return Math.round(Math.max(0, ms) / 100) / 10;
 }
 
 function round2(n: number): number {

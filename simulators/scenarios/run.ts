@@ -172,6 +172,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   let loadEnd: number | null = null;
   const notes: string[] = [];
   const extra: Record<string, unknown> = {};
+  const phases: { name: string; start: number; end: number | null }[] = [];
   const scenarioMetrics: Record<string, number | null> = {};
   const ctx: ScenarioContext = {
     run,
@@ -201,6 +202,12 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     status: (t) => {
       status = t;
       progress?.setStatus(t);
+    },
+    phase: (name) => {
+      const now = performance.now();
+      const open = phases.at(-1);
+      if (open !== undefined && open.end === null) open.end = now;
+      if (name !== null) phases.push({ name, start: now, end: null });
     },
   };
 
@@ -271,6 +278,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     error,
     scenarioMetrics,
     extra,
+    phases,
     notes,
     shard: o.shard,
   });

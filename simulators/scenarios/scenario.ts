@@ -29,6 +29,11 @@ export interface ScenarioContext {
   within(ms: number): AbortSignal;
   /** Progress text of the scenario (shown in the live line). */
   status(text: string): void;
+  /**
+   * Marks the start of a named phase (the previous one ends here); `null` ends the current one.
+   * The report's `phases` (and the HTML charts' markers) come from these.
+   */
+  phase(name: string | null): void;
 }
 
 /** A runnable scenario (a built-in with its parameters, or a scenario file). */

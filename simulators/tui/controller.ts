@@ -275,11 +275,14 @@ export class TuiController {
       case 'g':
         this.newestSeq();
         return;
-      case 'r': {
+      case 'r':
+      case 'R': {
         const c = this.selectedSim('pull');
         if (!c) return;
         const last = this.lastSeqs.get(c);
-        this.prompt('pull', `pull (1002) for ${this.simName(c)}`, last ? `${last.conv} ${Math.max(1, last.max - 19)}-${last.max}` : '', 'conversationID from-to, e.g. si_u1_u2 1-20 (g shows the newest seqs)');
+        const text = last ? `${last.conv} ${Math.max(1, last.max - 19)}-${last.max}` : '';
+        if (input === 'r') this.prompt('pull', `pull (1002) for ${this.simName(c)}`, text, 'conversationID from-to, e.g. si_u1_u2 1-20 (g shows the newest seqs; R pulls by seqs, 1005)');
+        else this.prompt('pullmsg', `pull by seqs (1005) for ${this.simName(c)}`, text, 'conversationID from-to or seq,seq,..., e.g. si_u1_u2 1-20 or si_u1_u2 2,5 (g shows the newest seqs)');
         return;
       }
       case 'h':
@@ -413,6 +416,9 @@ export class TuiController {
         return;
       case 'pull':
         void this.run(() => this.pull(text));
+        return;
+      case 'pullmsg':
+        void this.run(() => this.pullMsg(text));
         return;
       case 'online':
         void this.run(() => this.hubCall((hub) => onlineStatus(hub, text.split(/[\s,]+/).filter(Boolean))));
@@ -569,6 +575,30 @@ export class TuiController {
       }
     }
     this.status(`1002 PullMsgBySeqList ${this.simName(c)} ${range.conversationID} ${range.begin}-${range.end}: ${n} message(s) (${r.rttMs.toFixed(1)} ms)`);
+  }
+
+  /** 1005 (PullMsg, msg's GetSeqMessage) on the selected client: a range or a list of seqs, one event line per message. */
+  private async pullMsg(text: string): Promise<void> {
+    const c = this.selectedSim('pull');
+    if (!c) return;
+    const m = /^(\S+?)(?:\s+|:)(\d+(?:-\d+)?|\d+(?:,\d+)+)$/.exec(text);
+    if (!m) throw new Error('pull by seqs: "conversationID from-to" or "conversationID 2,5,9", e.g. si_u1_u2 1-20');
+    const conv = m[1]!;
+    const ask = m[2]!.includes(',') ? { conversationID: conv, seqs: m[2]!.split(',').map(Number) } : parseConvRange(`${conv}:${m[2]}`);
+    const r = await c.pullMsg([ask]);
+    let n = 0;
+    for (const [byConv, kind] of [
+      [r.data.msgs, ''],
+      [r.data.notificationMsgs, ' notification'],
+    ] as const) {
+      for (const [cv, p] of Object.entries(byConv)) {
+        for (const msg of p.Msgs) {
+          n++;
+          this.store.log(`1005 ${cv}${kind} seq ${msg.seq} from ${msg.sendID}: ${msgText(msg)}`);
+        }
+      }
+    }
+    this.status(`1005 PullMsg ${this.simName(c)} ${conv} ${m[2]}: ${n} message(s) (${r.rttMs.toFixed(1)} ms)`);
   }
 
   private toggleBackground(): void {

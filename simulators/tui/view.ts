@@ -11,7 +11,7 @@ import type { ConnRowRef, EventRow, PresenceChange, RateKey, TuiStore } from './
 export type PaneID = 'conns' | 'events';
 
 /** What a prompt asks for. */
-export type PromptKind = 'filter' | 'spawn' | 'message' | 'subscribe' | 'kick' | 'presence' | 'pull' | 'online' | 'push' | 'mlcheck';
+export type PromptKind = 'filter' | 'spawn' | 'message' | 'subscribe' | 'kick' | 'presence' | 'pull' | 'pullmsg' | 'online' | 'push' | 'mlcheck';
 
 /** UI state (selection, scrolling, prompt): owned by the controller, plain data. */
 export interface UiState {

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chatScenario, presenceScenario, renderHtml } from '../../simulators/scenarios/index.js';
+import type { SimReport } from '../../simulators/scenarios/index.js';
+import { runCli } from '../helpers/cli.js';
 import { simSmall } from './helpers.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -105,4 +107,56 @@ describe('HTML report', () => {
     expect(tput).not.toContain('data-series="delivered"');
     expect(dom).toContain('Latency percentiles per second: presence');
   }, 60_000);
+
+  it('a scenario file records its phases (report.phases) and every chart marks them, labelled (msggw sim run)', async () => {
+    const scen = join(dir, 'phased.yaml');
+    writeFileSync(
+      scen,
+      [
+        'name: phased',
+        'users: 6',
+        'phases:',
+        '  - { name: warm-up, duration: 1200ms, arrivalRate: 3 }',
+        '  - { name: steady, duration: 1500ms, users: 3 }',
+        '  - { name: cool-down, duration: 1s, arrivalRate: 2 }',
+        'flows:',
+        '  - name: chatter',
+        '    steps:',
+        '      - connect: {}',
+        '      - send: { to: "${peer}", count: 2, interval: 100ms }',
+        '      - sleep: 200ms',
+        '      - disconnect: {}',
+        '',
+      ].join('\n'),
+    );
+    const out = join(dir, 'phased.json');
+    const htmlFile = join(dir, 'phased.html');
+    const r = await runCli(['sim', 'run', scen, '-q', '--out', out, '--html', htmlFile, '--threshold', 'lost<=1000'], 60_000);
+    expect(r.stderr).toContain(`wrote ${htmlFile}`);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as SimReport;
+    expect(report.phases.map((p) => p.name)).toEqual(['warm-up', 'steady', 'cool-down']);
+    // In order, on the timeline's clock, each ending where the next starts.
+    for (const [k, p] of report.phases.entries()) {
+      expect(p.endS, p.name).toBeGreaterThan(p.startS);
+      if (k > 0) expect(p.startS).toBeCloseTo(report.phases[k - 1]!.endS, 1);
+    }
+    expect(report.phases[1]!.endS - report.phases[1]!.startS).toBeGreaterThan(1.2);
+    expect(report.phases[0]!.startS).toBeLessThan(report.timeline.at(-1)!.t);
+
+    const dom = await dumpDom(htmlFile, join(dir, 'profile-phased'));
+    expect(dom).toContain('data-charts="drawn"');
+    for (const id of ['chart-throughput', 'chart-latency', 'chart-connections']) {
+      const svg = new RegExp(`<svg[^>]*id="${id}"[\\s\\S]*?</svg>`).exec(dom)![0];
+      for (const name of ['warm-up', 'steady', 'cool-down']) {
+        expect(svg, `${id} ${name}`).toMatch(new RegExp(`<g class="phase" data-phase="${name}"><title>phase ${name}: [\\d.]+s to [\\d.]+s</title><line [^>]*stroke-dasharray="4 3"`));
+        expect(svg, `${id} ${name}`).toMatch(new RegExp(`<text [^>]*class="phase-label"[^>]*>${name}</text>`));
+      }
+      // The last phase's end is marked too, and the markers sit in order along the x axis.
+      expect(svg).toContain('class="phase-end"');
+      const xs = [...svg.matchAll(/<g class="phase" data-phase="[^"]+"><title>[^<]*<\/title><line x1="([\d.]+)"/g)].map((m) => Number(m[1]));
+      expect(xs).toHaveLength(3);
+      expect(xs[0]!).toBeLessThan(xs[1]!);
+      expect(xs[1]!).toBeLessThan(xs[2]!);
+    }
+  }, 90_000);
 });

@@ -119,6 +119,7 @@ function shardReport(index: number, count: number, fill: (m: SimMetrics) => void
     scenarioMetrics: {},
     extra: { connect: { opened: 2, timeToOpenMs: 100 * index } },
     notes: [],
+    phases: [],
     shard: { shard: { index, count }, userOffset: (index - 1) * 2, users: { first: (index - 1) * 2 + 1, last: index * 2 }, runParams: { users: 2 * count } },
   });
   return withThresholds(r, []);

@@ -1,7 +1,7 @@
 /**
  * The TUI's request and hub actions at 80x24, through tmux send-keys (see tmux-session.ts):
  * one user with two clients on the same platform (and an iOS peer) (the actions must pick the selected one),
- * GetNewestSeq, a pull, the hub menu, whole strings and control keys in one chunk, an event
+ * GetNewestSeq, both pulls (1002 by range, 1005 by seqs), the hub menu, whole strings and control keys in one chunk, an event
  * shown in full, and counters that stay consistent after a logout and a kick.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -43,6 +43,21 @@ describe('msggw tui actions at 80x24', () => {
     await t.waitFor('the pull prompt', (s) => s.includes('si_u1_v1 1-1'));
     await t.keys('Enter');
     await t.waitFor('the pull', (s) => s.includes(`1002 PullMsgBySeqList u1@Web conn ${b} si_u1_v1 1-1: 1 message(s)`));
+    // R: the other pull, 1005 (GetSeqMessage), by a range or by a list of seqs typed over the default.
+    await t.keys('R');
+    await t.waitFor('the 1005 prompt', (s) => s.includes(`pull by seqs (1005) for u1@Web conn ${b}`) && s.includes('si_u1_v1 1-1'));
+    await t.keys('Enter');
+    await t.waitFor('the 1005 pull', (s) => s.includes(`1005 PullMsg u1@Web conn ${b} si_u1_v1 1-1: 1 message(s)`));
+    await t.keys('R');
+    await t.waitFor('the 1005 prompt again', (s) => s.includes('pull by seqs (1005)'));
+    await t.type('si_u1_v1 1,7');
+    await t.keys('Enter');
+    await t.waitFor('the 1005 seq list', (s) => s.includes(`1005 PullMsg u1@Web conn ${b} si_u1_v1 1,7: 1 message(s)`));
+    // The pulled message, decoded with its seq, one above the summary (shown in full: 80 columns cut it).
+    await t.keys('Tab', 'Up', 'e');
+    const pulled = await t.waitFor('the pulled message in full', (s) => s.includes('Event #'));
+    expect(pulled.replace(/\s*│\s*/g, ' ')).toMatch(/1005 si_u1_v1 seq 1 from u1: hello from u1/);
+    await t.keys('Escape', 'End', 'Tab');
 
     // Hub menu: online status of u1; the prompt's default is replaced by a chunk with Ctrl-U in it.
     await t.keys('h');

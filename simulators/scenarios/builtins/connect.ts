@@ -36,10 +36,13 @@ export function connectScenario(p: ConnectParams): Scenario {
       const cap = p.durationMs !== undefined ? ctx.within(p.durationMs) : ctx.signal;
       ctx.markLoadStart();
       ctx.status(`opening ${p.users}`);
+      ctx.phase('ramp');
       const res = await run.openMany(p.users, (i) => ({ userID: run.userID(i + 1), mixIndex: i }), { rampPerSec: p.rampPerSec, signal: cap });
       if (res.opened + res.failed < p.users) ctx.note(`stopped opening at ${res.opened + res.failed}/${p.users}: the duration cap or an abort came first`);
       ctx.status(`holding ${res.opened}`);
+      ctx.phase('hold');
       await sleep(p.holdMs, cap);
+      ctx.phase(null);
       ctx.markLoadEnd();
       ctx.section('connect', { requested: p.users, opened: res.opened, failed: res.failed, timeToOpenMs: Math.round(res.durationMs) });
     },

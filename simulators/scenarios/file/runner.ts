@@ -80,14 +80,19 @@ export function fileScenario(doc: ScenarioFile, source: string, o: FileScenarioO
         if (window.aborted || performance.now() >= arrivalsEnd) break;
         const phaseMs = Math.min(phase.durationMs, arrivalsEnd - performance.now());
         ctx.status(`phase ${phase.name}`);
+        ctx.phase(phase.name);
         if (phase.users !== undefined) {
           const until = performance.now() + phaseMs;
           for (let i = 0; i < phase.users; i++) spawn(phase.name, until);
           await sleep(phaseMs, window);
         } else {
+          const phaseStart = performance.now();
           await pace({ rate: phase.arrivalRate!, durationMs: phaseMs, signal: window }, () => spawn(phase.name, undefined));
+          // The pacer returns at the last arrival; the phase lasts its whole duration.
+          await sleep(phaseStart + phaseMs - performance.now(), window);
         }
       }
+      ctx.phase(null);
       ctx.status('finishing flows');
       // The window signal ends VUs still running at the cap; this only waits for them to wind down.
       await Promise.all([...running]);
