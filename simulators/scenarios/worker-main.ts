@@ -79,4 +79,6 @@ async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     onSample: (s) => void send({ type: 'sample', sample: s }),
   });
   await send({ type: 'report', report: result.report });
+  // Everything the run opened is closed; a handle left over must not keep the worker alive.
+  setTimeout(() => process.exit(0), 2000).unref();
 }

@@ -46,6 +46,9 @@ export interface WorkersOptions {
   workerModule?: string;
 }
 
+/** How long a worker that sent its report may take to exit before it is killed. */
+const REPORTED_EXIT_GRACE_MS = 10_000;
+
 /** One worker's shard and the users it drives. */
 export interface WorkerPlan {
   shard: Shard;
@@ -81,6 +84,7 @@ export function planWorkers(workers: number, scenario: string, file: string | un
 /** See the module comment. Throws TargetStartError when the in-process gateway cannot start. */
 export async function runWorkers(o: WorkersOptions): Promise<SimResult> {
   const shards = planWorkers(o.workers, o.scenario, o.file, o.values);
+  const module = o.workerModule ?? workerModulePath();
   let target: Target;
   try {
     target = await startTarget(o.options.target, o.inProcess);
@@ -90,7 +94,6 @@ export async function runWorkers(o: WorkersOptions): Promise<SimResult> {
   o.onTarget?.(target);
   const prefix = o.values.prefix ?? `sim${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}_`;
   const seed = o.values.seed ?? (Date.now() & 0x7fffffff);
-  const module = o.workerModule ?? workerModulePath();
   const startedAt = performance.now();
   const hosting = target.kind === 'in-process';
   let gatewayPeakMB: number | null = hosting ? process.memoryUsage.rss() / 1048576 : null;
@@ -131,6 +134,10 @@ export async function runWorkers(o: WorkersOptions): Promise<SimResult> {
         return;
       case 'report':
         w.report = m.report;
+        // It has reported: whatever still holds it open must not hold up the run.
+        setTimeout(() => {
+          if (w.exit === undefined) w.proc.kill('SIGKILL');
+        }, REPORTED_EXIT_GRACE_MS).unref();
         return;
       case 'failed':
         w.failure = m.message;

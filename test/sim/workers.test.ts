@@ -123,7 +123,19 @@ describe('sim --workers, --shard and sim merge (real processes)', { timeout: 180
 
     const html = join(dir, 'merged.html');
     const mergedFile = join(dir, 'merged.json');
-    const m = await msggw(['sim', 'merge', s1, s2, '--out', mergedFile, '--html', html]);
+    const other = join(dir, 'other.json');
+    writeFileSync(other, JSON.stringify({ ...b, scenario: 'group' }));
+    const plain = join(dir, 'plain.json');
+    const { shards: _shards, ...unsharded } = a;
+    writeFileSync(plain, JSON.stringify(unsharded));
+    const [m, lossy, again, mixed, notShard, half] = await Promise.all([
+      msggw(['sim', 'merge', s1, s2, '--out', mergedFile, '--html', html]),
+      msggw(['sim', 'merge', s1, bad2, '--json']),
+      msggw(['sim', 'merge', s1, s1]),
+      msggw(['sim', 'merge', s1, other]),
+      msggw(['sim', 'merge', plain, s2]),
+      msggw(['sim', 'merge', s1]),
+    ]);
     expect(m.code, m.stderr).toBe(0);
     expect(m.stdout).toMatch(/msggw sim chat against external .*PASS/);
     const merged = read(mergedFile);
@@ -142,7 +154,6 @@ describe('sim --workers, --shard and sim merge (real processes)', { timeout: 180
     expect(readFileSync(html, 'utf8')).toMatch(/<html/i);
 
     // Shard 2 through the tampering proxy lost a push: the merged report fails on it.
-    const lossy = await msggw(['sim', 'merge', s1, bad2, '--json']);
     expect(lossy.code).toBe(1);
     const lr = JSON.parse(lossy.stdout) as SimReport;
     expect(lr.verdict).toBe('FAIL');
@@ -153,41 +164,34 @@ describe('sim --workers, --shard and sim merge (real processes)', { timeout: 180
     expect(lossy.stderr).toMatch(/FAIL: \d+ checks? failed: .*lost==0/);
 
     // Not shards of one run: usage errors (exit 2) that name the file.
-    const again = await msggw(['sim', 'merge', s1, s1]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/shard 1\/2 is in both/);
-    const other = join(dir, 'other.json');
-    writeFileSync(other, JSON.stringify({ ...b, scenario: 'group' }));
-    const mixed = await msggw(['sim', 'merge', s1, other]);
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toMatch(/ran scenario "group"/);
-    const plain = join(dir, 'plain.json');
-    const { shards: _shards, ...unsharded } = a;
-    writeFileSync(plain, JSON.stringify(unsharded));
-    const notShard = await msggw(['sim', 'merge', plain, s2]);
     expect(notShard.code).toBe(2);
     expect(notShard.stderr).toMatch(/not a shard report: run each machine with --shard i\/n/);
 
     // One shard alone: INCOMPLETE (exit 3) with a warning.
-    const half = await msggw(['sim', 'merge', s1]);
     expect(half.code).toBe(3);
     expect(half.stdout).toMatch(/WARN shard 2\/2 missing/);
   });
 
   it('usage: --shard needs --url, a valid i/n and enough users; --workers a count', async () => {
-    const noUrl = await msggw(['sim', 'chat', '--shard', '1/2']);
+    const [noUrl, bad, small, file, count] = await Promise.all([
+      msggw(['sim', 'chat', '--shard', '1/2']),
+      msggw(['sim', 'chat', '--shard', '3/2', '--url', url]),
+      msggw(['sim', 'chat', '--users', '3', '--workers', '2', '--url', url]),
+      msggw(['sim', 'run', 'fixtures/scenarios/chat-mix.yaml', '--workers', '2']),
+      msggw(['sim', 'chat', '--workers', 'many']),
+    ]);
     expect(noUrl.code).toBe(2);
     expect(noUrl.stderr).toMatch(/MSGGW_SIM_SHARD/);
-    const bad = await msggw(['sim', 'chat', '--shard', '3/2', '--url', url]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/i must be between 1 and 2/);
-    const small = await msggw(['sim', 'chat', '--users', '3', '--workers', '2', '--url', url]);
     expect(small.code).toBe(2);
     expect(small.stderr).toMatch(/--users 3 cannot be split into 2 shards of at least 2/);
-    const file = await msggw(['sim', 'run', 'fixtures/scenarios/chat-mix.yaml', '--workers', '2']);
     expect(file.code).toBe(2);
     expect(file.stderr).toMatch(/scenario files cannot be split/);
-    const count = await msggw(['sim', 'chat', '--workers', 'many']);
     expect(count.code).toBe(2);
     expect(count.stderr).toMatch(/MSGGW_WORKERS_FLAG/);
   });
