@@ -12,6 +12,7 @@ import { OnlineCache } from './presence/online-cache.js';
 import { StatusReporter } from './presence/status-reporter.js';
 import { Webhooks } from './presence/webhooks.js';
 import { webhookFailureReporter } from './presence/webhook-failures.js';
+import { presenceWebhookTriggers } from './presence/webhook-triggers.js';
 import { NodePresence } from './presence/node-presence.js';
 import { Subscriptions } from './gateway/subscriptions.js';
 import { internalContext } from './rpc/context.js';
@@ -252,6 +253,7 @@ export class GatewayNode {
     });
     gatewayRef = gateway;
     this.metrics.attachGateway(gateway.events, () => ({ users: gateway.registry.userCount, conns: gateway.registry.connCount, pushQueue: this.parts?.delivery.queueDepth ?? 0 }));
+    const webhooks = this.wireWebhooks(gateway);
     const reporter = new StatusReporter({
       send: async (batch) => {
         await (await user.pick()).setUserOnlineStatus({ status: batch }, internalContext());
@@ -263,6 +265,7 @@ export class GatewayNode {
       batchSize: cfg.presence.batchSize,
       mergeIntervalMs: cfg.presence.mergeIntervalMs,
       renewIntervalMs: cfg.presence.renewIntervalMs,
+      onRenew: webhooks?.onRenew,
     });
     reporterRef = reporter;
     gateway.registry.onChange = (change) => {
@@ -270,7 +273,6 @@ export class GatewayNode {
       ledger?.track(change.userID);
     };
     reporter.start();
-    const webhooks = this.wireWebhooks(gateway);
     const delivery = new PushDelivery(gateway.registry, {
       limits: cfg.pushQueue,
       onResult: (code, n) => this.metrics.countPushResult(code, n),
@@ -279,7 +281,7 @@ export class GatewayNode {
     });
     // Every part exists before the first await that can fail, so close() can stop them all.
     const ledgerRedis = cfg.presence.nodeTtlMs > 0 ? connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (presence ledger): ${e.message}`) }) : undefined;
-    this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks, ledger: undefined, ledgerRedis };
+    this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks: webhooks?.hooks, ledger: undefined, ledgerRedis };
     const wsPort = await gateway.start();
     this.addrs.ws = `ws://${cfg.listenIP}:${wsPort}/`;
 
@@ -322,22 +324,17 @@ export class GatewayNode {
   }
 
   /** afterUserOnline/Offline/KickOff callbacks from the gateway's events, when configured. */
-  private wireWebhooks(gateway: Gateway): Webhooks | undefined {
+  private wireWebhooks(gateway: Gateway): { hooks: Webhooks; onRenew: (userID: string) => void } | undefined {
     const w = this.cfg.webhooks;
     if (!w.url || !(w.afterUserOnline.enable || w.afterUserOffline.enable || w.afterUserKickOff.enable)) return undefined;
     const onResult = webhookFailureReporter({ log: (line) => this.opts.log?.(line), count: (callback) => this.metrics.countWebhookFailure(callback) });
     const hooks = new Webhooks({ ...w, queueSize: w.queueSize, onResult });
-    gateway.events.on((e) => {
-      if (e.type === 'connect') {
-        const c = gateway.registry.find(e.connID, e.userID);
-        hooks.afterUserOnline({ userID: e.userID, platformID: e.platformID, isAppBackground: c?.background ?? false, connID: e.connID });
-      } else if (e.type === 'disconnect' && e.reason !== 'kicked') {
-        hooks.afterUserOffline({ userID: e.userID, platformID: e.platformID, connID: e.connID });
-      } else if (e.type === 'kick') {
-        hooks.afterUserKickOff({ userID: e.userID, platformID: e.platformID });
-      }
-    });
-    return hooks;
+    if (w.afterUserKickOff.enable) {
+      this.opts.log?.(`${this.cfg.origins?.['webhooks.afterUserKickOff'] ?? 'webhooks afterUserKickOff'}: enabled, but upstream's msggateway never posts it and neither does msggw (a kick posts afterUserOffline)`);
+    }
+    const triggers = presenceWebhookTriggers(hooks, gateway.registry);
+    gateway.events.on(triggers.onEvent);
+    return { hooks, onRenew: triggers.onRenew };
   }
 
   /** Upstream's cross-node multi-login: every OTHER gateway applies the policy too (3 calls at a time). */

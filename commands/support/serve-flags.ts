@@ -67,7 +67,7 @@ export const serveFlags = {
   'redis-volatile': Flags.boolean({ summary: 'Let the simulators use a Redis without AOF (a Redis crash then loses acknowledged messages and reuses seqs).' }),
   'node-ttl': durationFlag({ summary: `Presence: how long a crashed node's users stay online at most, about (heartbeat TTL of its user set; 0 = off, as upstream; default ${d.presence.nodeTtlMs / 1000}s).` }),
   'merge-interval': durationFlag({ summary: 'Presence: time between status batches to the user service, e.g. 100ms (default 1s).' }),
-  'webhook-url': Flags.string({ summary: 'Base URL of the webhook receiver; enables the user online/offline/kick callbacks.' }),
+  'webhook-url': Flags.string({ summary: 'Base URL of the webhook receiver; enables the afterUserOnline/afterUserOffline callbacks, fired as upstream fires them.' }),
   'admin-port': Flags.integer({ summary: `Admin event stream port, for msggw tui --attach (default ${d.admin.port}, moved to a free port when taken; 0 = any free port).` }),
   'admin-token': Flags.string({ summary: 'Token admin stream clients must present (default: generated at start and printed).' }),
   'admin-stream': Flags.boolean({ summary: 'Serve the admin event stream (--no-admin-stream turns it off).', default: true, allowNo: true }),

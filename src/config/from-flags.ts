@@ -166,7 +166,8 @@ export function loadServeConfig(f: ServeFlagValues): ServeConfig {
   if (f['verbose-errors']) o.verboseErrors = true;
   if (f['webhook-url']) {
     const on = { enable: true, timeout: 5 };
-    o.webhooks = { url: f['webhook-url'], afterUserOnline: on, afterUserOffline: on, afterUserKickOff: on };
+    // afterUserKickOff stays as configured: upstream's gateway never posts it (a kick posts afterUserOffline).
+    o.webhooks = { url: f['webhook-url'], afterUserOnline: on, afterUserOffline: on };
   }
   // A bare config leaves the admin stream off; the CLI commands serve it unless told not to.
   o.admin = { enable: f['admin-stream'] ?? true };
