@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HandshakeError, OpenIMClient } from '../../simulators/client/index.js';
 import { mintToken } from '../../simulators/services/jwt.js';
 import { redisKeys } from '../../src/redis/keys.js';
 import type { Harness } from '../../harness/harness.js';
@@ -110,6 +111,15 @@ describe('handshake (PROTOCOL.md section 2) against a real node', () => {
     const v = Buffer.from(JSON.stringify({ token: other, userID: 'h4', platformID: 5, operationID: 'opv2', sdkType: 'js', sendResponse: true })).toString('base64url');
     const j = textRefusal(await connectURLRaw(`${node.addresses.ws}?v=${v}`, { user: 'h4', platform: 5, sdkType: 'js' }));
     expect(await j.waitText()).toBe('{"errCode":1502,"errMsg":"TokenInvalidError","errDlt":"token uid h3 != userID h4"}');
+  });
+
+  it("the simulated SDK reads the text-frame refusal despite the 1006 that follows", async () => {
+    const other = mintToken(node.cfg.secret, 'h3', 5, 1);
+    const c = new OpenIMClient({ url: node.addresses.ws!, userID: 'h4', platformID: 5, token: other, sdkType: 'js', isMsgResp: true, reconnect: { enabled: false } });
+    const err = await c.connect().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HandshakeError);
+    expect(err).toMatchObject({ kind: 'text', errCode: 1502, errMsg: 'TokenInvalidError', errDlt: 'token uid h3 != userID h4' });
+    expect(c.state).toBe('closed');
   });
 
   it('with isMsgResp still answers argument errors over HTTP (upstream knows isMsgResp only once they parsed)', async () => {
