@@ -12,6 +12,8 @@
  * BENCH_SERVER_ENV='K=V,K=V' adds environment to the server processes only (gateway and baseline
  * alike, e.g. WS_NO_BUFFER_UTIL=1 for an A/B of ws's native helpers),
  * BENCH_GATEWAY_CONFIG='{json}' merges into every bench gateway's config,
+ * BENCH_PROFILE_ONLY='2004 gob+gzip closed loop,handshakes' picks profiling scenarios,
+ * BENCH_PROFILE_KEEP=dir keeps their .cpuprofile files,
  * BENCH_REPORT_ONLY=1 re-renders RESULTS.md from results.json (after editing analysis.md).
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -37,6 +39,8 @@ const HARD_STOP_MS = 9.6 * 60_000;
 const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 3));
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const PROFILE = process.env.BENCH_NO_PROFILE !== '1';
+/** BENCH_PROFILE_KEEP=dir keeps the profiling pass's .cpuprofile files (open them in DevTools). */
+const KEEP_PROFILES = process.env.BENCH_PROFILE_KEEP ? resolve(process.env.BENCH_PROFILE_KEEP) : undefined;
 const projectRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const outDir = process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : join(projectRoot, 'bench');
 const SERVER_CORE = 0;
@@ -431,6 +435,7 @@ async function fig3(): Promise<void> {
     const loadB = startLoad('load-b');
     const loadG = startLoad('load-g');
     const tput: Record<string, number[]> = { baseline: [], gateway: [] };
+    const capacity: Record<string, number[]> = { baseline: [], gateway: [] };
     const lat: Record<string, Record<number, { p50: number[]; p99: number[] }>> = { baseline: {}, gateway: {} };
     const runs: unknown[] = [];
     try {
@@ -442,10 +447,14 @@ async function fig3(): Promise<void> {
       for (const load of [loadB, loadG]) await load.ipc.call('rtt', { set: 'r', reqIdentifier: 2004, mode: 'closed', window: 4, durationMs: 500 });
       await alternate(['baseline', 'gateway'], async (kind, rep) => {
         const load = kind === 'gateway' ? loadG : loadB;
+        const server = kind === 'gateway' ? gateway : baseline;
+        const c0 = (await server.stats()).cpuUs;
         const t = await load.ipc.call<RttResult>('rtt', { set: 'r', reqIdentifier: 2004, mode: 'closed', window: 4, durationMs: RTT_MS });
+        const cpuUsPerReq = ((await server.stats()).cpuUs - c0) / Math.max(1, t.sent - t.lost);
         tput[kind]!.push(t.perSec);
-        runs.push({ kind, rep, mode: 'closed', ...t });
-        const line = [`throughput ${t.perSec.toFixed(0)}/s`];
+        capacity[kind]!.push(1e6 / cpuUsPerReq);
+        runs.push({ kind, rep, mode: 'closed', ...t, serverCpuUsPerReq: cpuUsPerReq });
+        const line = [`throughput ${t.perSec.toFixed(0)}/s (${cpuUsPerReq.toFixed(1)} µs server CPU each)`];
         for (const rate of rates) {
           const r = await load.ipc.call<RttResult>('rtt', { set: 'r', reqIdentifier: 2004, mode: 'rate', rate, durationMs: RTT_MS });
           const l = (lat[kind]![rate] ??= { p50: [], p99: [] });
@@ -466,6 +475,15 @@ async function fig3(): Promise<void> {
         baseline: tput.baseline,
         target: { kind: 'ratio', min: 0.7, text: '>= 0.7x echo' },
         note: `${RTT_CONNS} connections, 4 requests outstanding each, ${RTT_MS} ms`,
+      });
+      addRow({
+        figure: '3 gateway round trips',
+        metric: `2004 server capacity: round trips per server CPU-second, ${mixName} (baseline: echo)`,
+        unit: '1/s',
+        better: 'higher',
+        gateway: capacity.gateway!,
+        baseline: capacity.baseline,
+        note: 'answered requests of the closed loop / server process CPU time (user+system) over it: what one fully busy server core carries, whatever the load process got of its own core',
       });
       for (const rate of rates) {
         for (const q of ['p50', 'p99'] as const) {
@@ -492,6 +510,7 @@ async function fig4(): Promise<void> {
   const gateway = await startGateway();
   const load = startLoad();
   const tput: number[] = [];
+  const capacity: number[] = [];
   const p50: number[] = [];
   const p99: number[] = [];
   const runs: unknown[] = [];
@@ -503,16 +522,20 @@ async function fig4(): Promise<void> {
     if (probe.reqIdentifier !== ReqIdentifier.GetNewestSeq || probe.errCode !== 0) res.notes.push(`fig4: 1001 probe answered ${JSON.stringify(probe)}`);
     await load.ipc.call('rtt', { set: 'r', reqIdentifier: 1001, mode: 'closed', window: 2, durationMs: 500 });
     for (let rep = 0; rep < REPS; rep++) {
+      const c0 = (await gateway.stats()).cpuUs;
       const t = await load.ipc.call<RttResult>('rtt', { set: 'r', reqIdentifier: 1001, mode: 'closed', window: 2, durationMs: RTT_MS });
+      const cpuUsPerReq = ((await gateway.stats()).cpuUs - c0) / Math.max(1, t.sent - t.lost);
       const r = await load.ipc.call<RttResult>('rtt', { set: 'r', reqIdentifier: 1001, mode: 'rate', rate, durationMs: RTT_MS });
       tput.push(t.perSec);
+      capacity.push(1e6 / cpuUsPerReq);
       p50.push(r.p50);
       p99.push(r.p99);
-      runs.push({ rep, closed: t, rate: r });
-      log(`fig4 rep ${rep}: ${t.perSec.toFixed(0)}/s; at ${rate}/s p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms`);
+      runs.push({ rep, closed: t, rate: r, serverCpuUsPerReq: cpuUsPerReq });
+      log(`fig4 rep ${rep}: ${t.perSec.toFixed(0)}/s (${cpuUsPerReq.toFixed(1)} µs server CPU each); at ${rate}/s p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms`);
     }
     raw('fig4', runs);
     addRow({ figure: '4 full round trips', metric: '1001 GetNewestSeq throughput (gateway -> msg simulator -> gateway), gob+gzip', unit: '1/s', better: 'higher', gateway: tput, note: `${RTT_CONNS} connections, 2 outstanding each; msg simulator in the gateway process (${redisUrl ? 'redis-server' : 'embedded Redis'})` });
+    addRow({ figure: '4 full round trips', metric: '1001 server capacity: round trips per server CPU-second', unit: '1/s', better: 'higher', gateway: capacity, note: 'answered requests / gateway process CPU time (gateway + msg simulator; redis-server is another process on the same core)' });
     addRow({ figure: '4 full round trips', metric: `1001 p50 at ${rate}/s`, unit: 'ms', better: 'lower', gateway: p50 });
     addRow({ figure: '4 full round trips', metric: `1001 p99 at ${rate}/s`, unit: 'ms', better: 'lower', gateway: p99 });
   } finally {
@@ -809,6 +832,13 @@ const HANDSHAKE_COMPONENTS: [string, string[]][] = [
   ['sockets (net, TCP)', ['node:net', 'node:internal/stream_base', 'node:internal/streams']],
 ];
 
+/** Closed-loop profiling scenarios (the default pass runs the gob+gzip 2004 one; BENCH_PROFILE_ONLY picks others). */
+const CLOSED_LOOPS: Record<string, { reqIdentifier: number; mix: typeof GOB_GZIP | typeof JSON_PLAIN; window: number }> = {
+  '2004 gob+gzip closed loop': { reqIdentifier: 2004, mix: GOB_GZIP, window: 4 },
+  '2004 JSON closed loop': { reqIdentifier: 2004, mix: JSON_PLAIN, window: 4 },
+  '1001 gob+gzip closed loop': { reqIdentifier: 1001, mix: GOB_GZIP, window: 2 },
+};
+
 /**
  * Short re-runs of three gateway figures with the V8 profiler on during the measured window
  * only (not the connection set-up), summarised as the functions with the most self time.
@@ -841,12 +871,13 @@ async function profilePass(): Promise<void> {
         raw('handshake split', { opened: r.opened, perSec: r.perSec, serverCpuUsPerHandshake: cpuUs, split });
         res.notes.push(`handshake cost split (profile of 3000 handshakes, 64 in flight, until the server is idle again: ${cpuUs.toFixed(0)} µs of server CPU each): ${split.map((x) => `${x.component} ${x.pct.toFixed(1)}%`).join(', ')}`);
         continue;
-      } else if (scenario === '2004 gob+gzip closed loop') {
-        await load.ipc.call('open', { set: 'r', urls: [gateway.ws], count: RTT_CONNS, userPrefix: 'pr_', mix: GOB_GZIP, concurrency: 32 });
-        await load.ipc.call('rtt', { set: 'r', reqIdentifier: 2004, mode: 'closed', window: 4, durationMs: 500 });
+      } else if (CLOSED_LOOPS[scenario]) {
+        const { reqIdentifier, mix, window } = CLOSED_LOOPS[scenario]!;
+        await load.ipc.call('open', { set: 'r', urls: [gateway.ws], count: RTT_CONNS, userPrefix: 'pr_', mix, concurrency: 32 });
+        await load.ipc.call('rtt', { set: 'r', reqIdentifier, mode: 'closed', window, durationMs: 500 });
         await settle(gateway);
         await gateway.child.ipc.call('profileStart');
-        await load.ipc.call('rtt', { set: 'r', reqIdentifier: 2004, mode: 'closed', window: 4, durationMs: 2000 });
+        await load.ipc.call('rtt', { set: 'r', reqIdentifier, mode: 'closed', window, durationMs: 2000 });
       } else {
         await load.ipc.call('open', { set: 'c', urls: [gateway.ws], count: 2000, userPrefix: 'pc_', mix: GOB_GZIP, concurrency: 64 }, 120_000);
         await settle(gateway);
@@ -861,6 +892,11 @@ async function profilePass(): Promise<void> {
       await load.stop();
       await gateway.stop();
     }
+  }
+  if (KEEP_PROFILES) {
+    mkdirSync(KEEP_PROFILES, { recursive: true });
+    for (const f of readdirSync(dir)) writeFileSync(join(KEEP_PROFILES, f), readFileSync(join(dir, f)));
+    log(`profiles kept in ${KEEP_PROFILES}`);
   }
   rmSync(dir, { recursive: true, force: true });
 }

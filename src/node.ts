@@ -12,6 +12,7 @@ import { OnlineCache } from './presence/online-cache.js';
 import { StatusReporter } from './presence/status-reporter.js';
 import { Webhooks } from './presence/webhooks.js';
 import { webhookFailureReporter } from './presence/webhook-failures.js';
+import { presenceWebhookTriggers } from './presence/webhook-triggers.js';
 import { NodePresence } from './presence/node-presence.js';
 import { Subscriptions } from './gateway/subscriptions.js';
 import { internalContext } from './rpc/context.js';
@@ -205,10 +206,15 @@ export class GatewayNode {
       // Redis came back, possibly without its data (a restart from an old snapshot or empty):
       // re-report every local user now rather than at the next renewal, and, since the changes
       // published while Redis was away are lost, tell every 2005 watcher the state as it is now.
+      // The re-tell waits (briefly) for the renewal to land: read before it, a Redis that lost the
+      // last writes (a failover, an empty restart) would tell watchers a local user is offline.
       onResync: () => {
         reporterRef?.renew();
         void ledger?.heartbeat().catch(() => undefined);
-        subs.retell(cache, tell).catch((e: unknown) => this.opts.log?.(`presence resync: ${e instanceof Error ? e.message : String(e)}`));
+        const renewed = reporterRef ? settleWithin(reporterRef.flush(), RESYNC_RENEW_WAIT_MS) : Promise.resolve();
+        void renewed
+          .then(() => subs.retell(cache, tell))
+          .catch((e: unknown) => this.opts.log?.(`presence resync: ${e instanceof Error ? e.message : String(e)}`));
       },
       slots: cfg.onlineCache.slots,
       slotSize: cfg.onlineCache.slotSize,
@@ -246,7 +252,8 @@ export class GatewayNode {
       counters: { frameIn: (id) => this.metrics.countFrameIn(id), frameOut: (n) => this.metrics.countFrameOut(n) },
     });
     gatewayRef = gateway;
-    this.metrics.attachGateway(gateway.events, () => ({ users: gateway.registry.userCount, conns: gateway.registry.connCount }));
+    this.metrics.attachGateway(gateway.events, () => ({ users: gateway.registry.userCount, conns: gateway.registry.connCount, pushQueue: this.parts?.delivery.queueDepth ?? 0 }));
+    const webhooks = this.wireWebhooks(gateway);
     const reporter = new StatusReporter({
       send: async (batch) => {
         await (await user.pick()).setUserOnlineStatus({ status: batch }, internalContext());
@@ -258,6 +265,7 @@ export class GatewayNode {
       batchSize: cfg.presence.batchSize,
       mergeIntervalMs: cfg.presence.mergeIntervalMs,
       renewIntervalMs: cfg.presence.renewIntervalMs,
+      onRenew: webhooks?.onRenew,
     });
     reporterRef = reporter;
     gateway.registry.onChange = (change) => {
@@ -265,11 +273,15 @@ export class GatewayNode {
       ledger?.track(change.userID);
     };
     reporter.start();
-    const webhooks = this.wireWebhooks(gateway);
-    const delivery = new PushDelivery(gateway.registry, 16_384, (code) => this.metrics.countPushResult(code), gateway.events);
+    const delivery = new PushDelivery(gateway.registry, {
+      limits: cfg.pushQueue,
+      onResult: (code, n) => this.metrics.countPushResult(code, n),
+      onDrop: (drop) => this.metrics.countPushDrop(drop.reason),
+      events: gateway.events,
+    });
     // Every part exists before the first await that can fail, so close() can stop them all.
     const ledgerRedis = cfg.presence.nodeTtlMs > 0 ? connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (presence ledger): ${e.message}`) }) : undefined;
-    this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks, ledger: undefined, ledgerRedis };
+    this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks: webhooks?.hooks, ledger: undefined, ledgerRedis };
     const wsPort = await gateway.start();
     this.addrs.ws = `ws://${cfg.listenIP}:${wsPort}/`;
 
@@ -312,22 +324,17 @@ export class GatewayNode {
   }
 
   /** afterUserOnline/Offline/KickOff callbacks from the gateway's events, when configured. */
-  private wireWebhooks(gateway: Gateway): Webhooks | undefined {
+  private wireWebhooks(gateway: Gateway): { hooks: Webhooks; onRenew: (userID: string) => void } | undefined {
     const w = this.cfg.webhooks;
     if (!w.url || !(w.afterUserOnline.enable || w.afterUserOffline.enable || w.afterUserKickOff.enable)) return undefined;
     const onResult = webhookFailureReporter({ log: (line) => this.opts.log?.(line), count: (callback) => this.metrics.countWebhookFailure(callback) });
     const hooks = new Webhooks({ ...w, queueSize: w.queueSize, onResult });
-    gateway.events.on((e) => {
-      if (e.type === 'connect') {
-        const c = gateway.registry.find(e.connID, e.userID);
-        hooks.afterUserOnline({ userID: e.userID, platformID: e.platformID, isAppBackground: c?.background ?? false, connID: e.connID });
-      } else if (e.type === 'disconnect' && e.reason !== 'kicked') {
-        hooks.afterUserOffline({ userID: e.userID, platformID: e.platformID, connID: e.connID });
-      } else if (e.type === 'kick') {
-        hooks.afterUserKickOff({ userID: e.userID, platformID: e.platformID });
-      }
-    });
-    return hooks;
+    if (w.afterUserKickOff.enable) {
+      this.opts.log?.(`${this.cfg.origins?.['webhooks.afterUserKickOff'] ?? 'webhooks afterUserKickOff'}: enabled, but upstream's msggateway never posts it and neither does msggw (a kick posts afterUserOffline)`);
+    }
+    const triggers = presenceWebhookTriggers(hooks, gateway.registry);
+    gateway.events.on(triggers.onEvent);
+    return { hooks, onRenew: triggers.onRenew };
   }
 
   /** Upstream's cross-node multi-login: every OTHER gateway applies the policy too (3 calls at a time). */
@@ -375,4 +382,20 @@ export class GatewayNode {
     for (const pool of this.pools) pool.close();
     if (this.ownsDiscovery) await this.discovery.close();
   }
+}
+
+/** How long a resync's re-tell waits for the local users' renewal to reach Redis. */
+const RESYNC_RENEW_WAIT_MS = 2000;
+
+/** Resolves when `p` settles or after `ms`, whichever comes first; never rejects. */
+function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    p.then(done, done);
+  });
 }

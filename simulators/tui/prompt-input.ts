@@ -16,7 +16,8 @@ export interface PromptText {
 /** What a key did to the prompt. */
 export type PromptOutcome = 'submit' | 'cancel' | undefined;
 
-const NO_KEY: Key = {
+/** A key event with nothing pressed: the base the decoded keys (and the TUI tests) build on. */
+export const NO_KEY: Key = {
   upArrow: false,
   downArrow: false,
   leftArrow: false,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { parseSdkType, type SdkType } from '../protocol/codecs.js';
-import { CodeError, errs } from '../protocol/errors.js';
+import { errs } from '../protocol/errors.js';
 import { isValidPlatform } from '../protocol/platforms.js';
 
 /** What a client says about itself when it connects (PROTOCOL.md section 2). */
@@ -22,8 +22,8 @@ export interface HandshakeArgs {
 
 /**
  * Parses the upgrade request's parameters, from the query string or from the base64url JSON in
- * `v`, with upstream's checks and messages. Throws a CodeError (ConnArgsErr, or a plain error
- * for a bad `isBackground`, as upstream) on failure.
+ * `v`, with upstream's checks and messages. Throws a CodeError on failure: ConnArgsErr 1602, or
+ * 500 ServerInternalError for a bad `isBackground` (upstream returns strconv's bare error there).
  */
 export function parseHandshake(url: URL, headers: IncomingMessage['headers']): HandshakeArgs {
   const q = url.searchParams;
@@ -41,11 +41,12 @@ export function parseHandshake(url: URL, headers: IncomingMessage['headers']): H
   }
   let compression = q.get('compression') ?? '';
   if (!compression) compression = headerValue(headers, 'compression');
-  const background = goParseBool(q.get('isBackground') ?? '');
-  // Upstream returns strconv's own error here (not a CodeError), which becomes errCode 500.
-  if (background === undefined) {
-    throw new CodeError(500, `strconv.ParseBool: parsing ${JSON.stringify(q.get('isBackground') ?? '')}: invalid syntax`);
-  }
+  const isBackground = q.get('isBackground') ?? '';
+  const background = goParseBool(isBackground);
+  // Upstream returns strconv's own error here (not a CodeError), which apiresp.ParseError turns
+  // into ErrInternalServer with the error's text as its detail: 500 ServerInternalError, errDlt
+  // strconv's text (openimsdk/tools from v0.0.50-alpha.84, v3.8.3-patch.5 on; before, errMsg held the text).
+  if (background === undefined) throw errs.internal(`strconv.ParseBool: parsing ${goQuote(isBackground)}: invalid syntax`);
   return check({
     token: q.get('token') ?? '',
     userID: q.get('sendID') ?? '',
@@ -159,6 +160,28 @@ function goAtoi(s: string): number | undefined {
   const n = Number(s);
   return Number.isSafeInteger(n) ? n : undefined;
 }
+
+/**
+ * Go's strconv.Quote, as strconv's errors quote the input: printable runes as they are, `"` and
+ * `\` escaped, the rest as \a \b \f \n \r \t \v, \xNN, \uNNNN or \UNNNNNNNN.
+ */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += '\\' + ch;
+    else if (c === 0x20 || !NOT_PRINTABLE.test(ch)) out += ch;
+    else if (GO_SHORT_ESCAPES[c] !== undefined) out += GO_SHORT_ESCAPES[c];
+    else if (c < 0x80) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c < 0x10000) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += `\\U${c.toString(16).padStart(8, '0')}`;
+  }
+  return out + '"';
+}
+
+/** Go's unicode.IsPrint is false for these: control, format, surrogate, private-use, unassigned and separators (but the ASCII space). */
+const NOT_PRINTABLE = /^[\p{C}\p{Z}]$/u;
+const GO_SHORT_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 12: '\\f', 10: '\\n', 13: '\\r', 9: '\\t', 11: '\\v' };
 
 /** Go's strconv.ParseBool. */
 export function goParseBool(s: string): boolean | undefined {

@@ -28,6 +28,12 @@ export interface SubscriptionLimits {
  */
 export class Subscriptions<C extends Subscriber = Connection> {
   private readonly byUser = new Map<string, Set<C>>();
+  /**
+   * Per watched user, the platform list every one of its watchers was last given (by a push or a
+   * 2005 reply). Absent when not known to be the same for all of them; then a resync re-tells.
+   * Bounded with `byUser`: an entry goes when its user's last watcher does.
+   */
+  private readonly lastTold = new Map<string, readonly number[]>();
   private links = 0;
 
   constructor(private readonly limits: SubscriptionLimits = {}) {}
@@ -98,6 +104,7 @@ export class Subscriptions<C extends Subscriber = Connection> {
     if (req.subscribeUserID.length > 0) this.subscribe(client, req.subscribeUserID);
     if (req.subscribeUserID.length === 0) return pb.sdkws.SubUserOnlineStatusTips.encode({});
     const platforms = await cache.getMany(req.subscribeUserID);
+    for (const userID of req.subscribeUserID) this.noteReplied(userID, platforms.get(userID) ?? []);
     return pb.sdkws.SubUserOnlineStatusTips.encode({
       subscribers: req.subscribeUserID.map((userID) => ({ userID, onlinePlatformIDs: platforms.get(userID) ?? [] })),
     });
@@ -111,6 +118,7 @@ export class Subscriptions<C extends Subscriber = Connection> {
   notify(userID: string, platformIDs: readonly number[]): number {
     const set = this.byUser.get(userID);
     if (!set || set.size === 0) return 0;
+    this.lastTold.set(userID, [...platformIDs]);
     const data = pb.sdkws.SubUserOnlineStatusTips.encode({
       subscribers: [{ userID, onlinePlatformIDs: [...platformIDs] }],
     });
@@ -130,8 +138,9 @@ export class Subscriptions<C extends Subscriber = Connection> {
    * `batch` users per lookup. For a resync after a Redis outage: the `online_change` messages
    * published during the gap were lost, so without this a watcher would keep a stale list until
    * the next change. `tell` does the telling (the node's notify plus its admin event), so a
-   * re-told state looks exactly like a change. Users unwatched meanwhile are skipped.
-   * Returns how many users were re-told.
+   * re-told state looks exactly like a change. Users unwatched meanwhile are skipped, and so are
+   * users whose watchers were all last told exactly the current list: a resync that changed
+   * nothing pushes nothing. Returns how many users were re-told.
    */
   async retell(cache: OnlineLookup, tell: (userID: string, platformIDs: number[]) => void, batch = 512): Promise<number> {
     const userIDs = [...this.byUser.keys()];
@@ -141,7 +150,9 @@ export class Subscriptions<C extends Subscriber = Connection> {
       const platforms = await cache.getMany(chunk);
       for (const userID of chunk) {
         if (!this.byUser.has(userID)) continue;
-        tell(userID, platforms.get(userID) ?? []);
+        const now = platforms.get(userID) ?? [];
+        if (samePlatforms(this.lastTold.get(userID), now)) continue;
+        tell(userID, now);
         told++;
       }
     }
@@ -170,9 +181,26 @@ export class Subscriptions<C extends Subscriber = Connection> {
     const set = this.byUser.get(userID);
     if (!set?.delete(client)) return;
     this.links--;
-    if (set.size === 0) this.byUser.delete(userID);
+    if (set.size === 0) {
+      this.byUser.delete(userID);
+      this.lastTold.delete(userID);
+    }
+  }
+
+  /** A 2005 reply gave `platformIDs`: the first watcher's list becomes the known one; a different list from an earlier one makes it unknown. */
+  private noteReplied(userID: string, platformIDs: readonly number[]): void {
+    if (!this.byUser.has(userID)) return;
+    const before = this.lastTold.get(userID);
+    if (before === undefined && this.byUser.get(userID)!.size === 1) this.lastTold.set(userID, [...platformIDs]);
+    else if (before !== undefined && !samePlatforms(before, platformIDs)) this.lastTold.delete(userID);
   }
 }
 
 const EMPTY: ReadonlySet<never> = new Set<never>();
 const EMPTY_BYTES = new Uint8Array(0);
+
+function samePlatforms(a: readonly number[] | undefined, b: readonly number[]): boolean {
+  if (a === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,6 +1,7 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { randomInt } from 'node:crypto';
 import RedisMock from 'ioredis-mock';
+import { coalesceWrites } from './coalesce.js';
 
 /** The embedded Redis every part of this process shares unless given another key. */
 export const PROCESS_MOCK_KEY = randomInt(20_000, 60_000);
@@ -142,6 +143,9 @@ export function connectRedis(target: RedisSettings | string | undefined, opts: C
     const { host, port } = hostPort(s.addrs[0] ?? '127.0.0.1:6379');
     client = new Redis({ ...common, host, port, db: s.db ?? 0 });
   }
+  // Every (re)connection gets a new socket: coalesce its writes per loop iteration (coalesce.ts).
+  if (client instanceof Cluster) client.on('+node', (n: Redis) => n.on('connect', () => coalesceWrites(n.stream as never)));
+  else client.on('connect', () => coalesceWrites(client.stream as never));
   // Connection errors are expected while Redis restarts (ioredis reconnects by itself); without
   // a listener ioredis prints each one as an "unhandled error event".
   let last = 0;

@@ -68,9 +68,13 @@ describe('presence through a redis-sentinel failover', () => {
   it('works before and after SENTINEL FAILOVER', async () => {
     await subscribeAndWatch(node, node, 'before');
     const old = await setup.masterPort();
+    const resyncs = node.view().presence.counters.resyncs;
     await setup.failover();
     const now = await setup.masterPort();
     expect(now).not.toBe(old);
+    // The demoted master drops its clients: the online cache reconnects through the sentinel to
+    // the new master and resyncs. Waiting for that keeps its re-tell out of the flow below.
+    await eventually(() => node.view().presence.counters.resyncs > resyncs && node.view().presence.isLive, 15_000, 'online cache resynced on the new master');
     await subscribeAndWatch(node, node, 'after');
     // The state went to the new master.
     const direct = new Redis({ host: '127.0.0.1', port: now });

@@ -94,19 +94,28 @@ describe('serve against a real redis-server', () => {
     a.close();
   });
 
-  it('after a Redis restart the watchers are re-told before anyone reconnects', async () => {
+  it('after a Redis restart the watchers are re-told what changed, before anyone reconnects', async () => {
     const w = await connectOk(node, { user: 'rr-watcher', platform: 5 });
-    await w.request(2005, pb.sdkws.SubUserOnlineStatus.encode({ subscribeUserID: ['rr-user'] }));
+    await w.request(2005, pb.sdkws.SubUserOnlineStatus.encode({ subscribeUserID: ['rr-user', 'rr-same'] }));
     const u = await connectOk(node, { user: 'rr-user', platform: 2 });
+    const same = await connectOk(node, { user: 'rr-same', platform: 3 });
     await expectPresence(w, 'rr-user', [[2]]);
-    const pushesBefore = presencePushes(w, 'rr-user').length;
+    await expectPresence(w, 'rr-same', [[3]]);
+    // A change whose online_change was lost (as one published while the gateway's subscriber is
+    // away): platform 7 goes into the sorted set with no publish. SIGTERM makes Redis save it.
+    await probe.zadd(redisKeys.online('rr-user'), Math.floor(Date.now() / 1000) + 600, '7');
     const resyncs = node.view().presence.counters.resyncs;
+    await redis.kill('SIGTERM');
     await redis.restart();
     await eventually(() => node.view().presence.counters.resyncs > resyncs, 15_000, 'cache resubscribed');
     // Nobody connected or left: the only source of this push is the resync re-telling the watcher
     // what the user service now reads from Redis.
-    await eventually(() => presencePushes(w, 'rr-user').length > pushesBefore, 10_000, '2005 push after the resync');
+    await expectPresence(w, 'rr-user', [[2], [2, 7]], 10_000);
+    // rr-same did not change: the resync tells its watcher nothing new.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(presencePushes(w, 'rr-same')).toEqual([[3]]);
     u.close();
+    same.close();
     w.close();
   });
 });

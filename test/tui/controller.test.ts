@@ -3,30 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AdminSource } from '../../src/admin/admin-client.js';
 import { parseSpawn, spawnOptions, TuiController } from '../../simulators/tui/controller.js';
 import { TuiStore } from '../../simulators/tui/store.js';
+import { NO_KEY } from '../../simulators/tui/prompt-input.js';
 import { conn, recordedSession } from './fixtures.js';
 
-const NO_KEY: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
 const key = (over: Partial<Key> = {}): Key => ({ ...NO_KEY, ...over });
 
 const source: AdminSource = {

@@ -250,6 +250,36 @@ describe('Subscriptions.retell (after a Redis resync)', () => {
     expect(told).toEqual([['a', [1]], ['b', [2, 5]], ['c', []]]);
   });
 
+  it('skips users whose watchers were all last told the current list, and re-tells the rest', async () => {
+    const subs = new Subscriptions<FakeClient>();
+    const c1 = new FakeClient(0);
+    const c2 = new FakeClient(0);
+    // a: told [1] by a push; b: replied [] to one watcher; c: replied [2] then [] to two watchers (unknown).
+    await subs.handle2005(c1, req2005(['a', 'b', 'c']), lookup({ c: [2] }).l);
+    subs.notify('a', [1]);
+    await subs.handle2005(c2, req2005(['c']), lookup({}).l);
+    const told: Array<[string, number[]]> = [];
+    const n = await subs.retell(lookup({ a: [1], c: [] }).l, (u, p) => told.push([u, p]));
+    expect(told).toEqual([['c', []]]);
+    expect(n).toBe(1);
+    // A changed list is re-told even when known.
+    const again: string[] = [];
+    await subs.retell(lookup({ a: [1, 5] }).l, (u) => again.push(u));
+    expect(again).toEqual(['a', 'c']);
+  });
+
+  it('forgets what a user was told once nobody watches it', async () => {
+    const subs = new Subscriptions<FakeClient>();
+    const c = new FakeClient(0);
+    subs.subscribe(c, ['a']);
+    subs.notify('a', [1]);
+    subs.removeClient(c);
+    subs.subscribe(c, ['a']);
+    const told: string[] = [];
+    await subs.retell(lookup({ a: [1] }).l, (u) => told.push(u));
+    expect(told).toEqual(['a']);
+  });
+
   it('skips users nobody watches any more by the time their lookup answers', async () => {
     const subs = new Subscriptions<FakeClient>();
     const c = new FakeClient(0);
