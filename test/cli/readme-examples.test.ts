@@ -22,8 +22,11 @@ const commands = readmeCommands(README);
 
 /** Parses argv with the command's own flag and argument definitions; resolves with the error text, or undefined. */
 async function parseError(config: Config, argv: string[]): Promise<string | undefined> {
-  const [id, ...rest] = argv;
-  if (id === undefined) return 'no command';
+  if (argv[0] === undefined) return 'no command';
+  // Topics: `sim merge` is the command sim:merge (the longest id that exists wins).
+  const sub = argv[1] !== undefined ? config.findCommand(`${argv[0]}:${argv[1]}`) : undefined;
+  const id = sub ? `${argv[0]}:${argv[1]}` : argv[0];
+  const rest = argv.slice(sub ? 2 : 1);
   const found = config.findCommand(id);
   if (!found) return `unknown command ${id}`;
   const C = await found.load();
