@@ -63,6 +63,24 @@ function describeHandshake(kind: HandshakeFailureKind, errCode: number, errMsg: 
   return parts.join(': ');
 }
 
+/**
+ * What to do about a failed handshake, for a person at `msggw client`: where it tried, what the
+ * failure most likely means, and the flag that fixes it. Undefined when there is nothing to add.
+ */
+export function handshakeAdvice(e: unknown, url: string): string | undefined {
+  if (!(e instanceof HandshakeError)) return undefined;
+  const errno = /\b(E[A-Z]{4,})\b/.exec(`${e.errMsg} ${e.message}`)?.[1];
+  if (e.kind === 'network') {
+    const what = errno === 'ECONNREFUSED' ? 'nothing listens there' : errno === 'ENOTFOUND' || errno === 'EAI_AGAIN' ? 'the host name does not resolve' : errno ?? 'the connection failed';
+    return `could not reach ${url} (${what}): is msggw serve (or the gateway) running? Its banner prints the websocket address; pass it with --url`;
+  }
+  if (e.kind === 'timeout') return `${url} did not answer the upgrade in time: is it an OpenIM gateway, and not overloaded?`;
+  if (e.errCode === 1503) return 'the token does not verify: wrong secret? Pass the gateway\'s --secret (or a token it issued: --token, --api)';
+  if (e.errCode === 1501) return 'the token expired: mint a fresh one (leave --token out, or msggw token)';
+  if (e.errCode === 1507) return 'the server only accepts tokens it issued (serve --strict-tokens, a real OpenIM): use --api URL to get one';
+  return undefined;
+}
+
 /** No reply with the request's msgIncr arrived in time. */
 export class RequestTimeoutError extends ClientError {
   override readonly name = 'RequestTimeoutError';

@@ -2,6 +2,7 @@ import { OpenIMClient } from './sdk-client.js';
 import { LINE_HELP, parseLine, runAction, type ClientAction } from './actions.js';
 import { describeFrame, describePresence, describePush, roundMs, type Printed } from './print.js';
 import { tokenFor } from './token.js';
+import { handshakeAdvice } from './errors.js';
 
 /** What one hand-driven client session does (the `msggw client` command). */
 export interface SessionOptions {
@@ -69,7 +70,10 @@ export async function runSession(o: SessionOptions): Promise<number> {
     await client.connect();
   } catch (e) {
     const err = e as { errCode?: number; errMsg?: string; errDlt?: string; message: string };
-    out(`handshake failed: ${err.errCode ?? ''} ${err.errMsg ?? err.message}${err.errDlt ? ` (${err.errDlt})` : ''}`, { event: 'error', stage: 'handshake', errCode: err.errCode, errMsg: err.errMsg ?? err.message, errDlt: err.errDlt });
+    const advice = handshakeAdvice(e, o.url);
+    // A network failure has no gateway answer (errCode 0): say what was tried instead of "0 connect ECONNREFUSED".
+    const answer = err.errCode ? `${err.errCode} ${err.errMsg ?? err.message}${err.errDlt ? ` (${err.errDlt})` : ''}` : (err.errMsg ?? err.message);
+    out(`handshake failed: ${answer}${advice ? `\n  ${advice}` : ''}`, { event: 'error', stage: 'handshake', errCode: err.errCode, errMsg: err.errMsg ?? err.message, errDlt: err.errDlt, ...(advice ? { hint: advice } : {}) });
     return 1;
   }
   out(`connected as ${o.userID} on platform ${o.platformID} (${o.sdkType}${o.gzip ? '+gzip' : ''}) in ${roundMs(client.handshakeMs)} ms`, { event: 'open', userID: o.userID, platformID: o.platformID, handshakeMs: roundMs(client.handshakeMs) });

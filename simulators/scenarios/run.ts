@@ -243,6 +243,8 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
         : `likely out of file descriptors in the sim (ulimit -n ${fds ?? '?'}): raise it`,
     );
   }
+  // A scenario that stopped because nothing connected: the error says why, once, with the fix.
+  if (error !== null && c.connOpened === 0 && c.connFailed > 0) error = `${error}: ${noConnectionCause(metrics.failedByReason, c.connFailed, target.url)}`;
   const refused = Object.entries(metrics.failedByReason).find(([k]) => k.startsWith('errCode 1503'));
   if (refused !== undefined) {
     notes.push(`${refused[1]} handshakes refused with 1503 (the token does not verify): wrong secret? Pass the gateway's --secret (msggw serve's sim hint shows it), or --tokens FILE`);
@@ -285,8 +287,22 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   const user = o.thresholds ?? [];
   const checks = o.defaultChecks === false ? [] : defaultChecks(o.scenario, user);
   const results = evaluateThresholds([...checks, ...user], report.metrics);
-  report.warnings.push(...paceWarnings(o.scenario.paceTargets?.(report.metrics) ?? []));
+  // A run stopped by an error did not try the pace: its error says what happened instead.
+  if (error === null) report.warnings.push(...paceWarnings(o.scenario.paceTargets?.(report.metrics) ?? []));
   return { report: withThresholds(report, results), failed: results.filter((r) => !r.ok) };
+}
+
+/** Why no connection opened, from the failure reasons: the most common one, and what it usually means. */
+function noConnectionCause(byReason: Readonly<Record<string, number>>, failed: number, url: string): string {
+  const top = Object.entries(byReason).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'unknown';
+  const hint = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH/.test(top)
+    ? `: is a gateway listening at ${url}? (msggw serve prints its websocket address; pass it with --url, or leave --url out to run one in-process)`
+    : /^errCode 1503/.test(top)
+      ? '' // the note on 1503 says what to do
+      : /timeout/.test(top)
+        ? `: ${url} did not answer the upgrades in time`
+        : '';
+  return `all ${failed} connection(s) failed (${top}${Object.keys(byReason).length > 1 ? ', ...' : ''})${hint}`;
 }
 
 /** The soft limit of open files of this process (Linux), for the out-of-fds hint. */

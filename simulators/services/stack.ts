@@ -77,7 +77,9 @@ export class SimulatorStack {
     private readonly cfg: MsggwConfig,
     private readonly opts: StackOptions,
   ) {
-    this.redis = connectRedis(redisSettingsOf(cfg), { mockKey: opts.redisMockKey, onError: (e) => opts.log?.(`redis: ${e.message}`) });
+    // Connection trouble before start() is the start's to report (the harness probes Redis first and
+    // names the flag or file it came from): logged here too, a dead Redis would be told twice.
+    this.redis = connectRedis(redisSettingsOf(cfg), { mockKey: opts.redisMockKey, onError: (e) => this.addrs !== undefined && opts.log?.(`redis: ${e.message}`) });
     this.versions = cfg.api.enable ? new VersionLog(this.redis) : undefined;
     this.msgStore = new MsgStore(this.redis, this.versions ? { versions: this.versions } : {});
   }

@@ -36,13 +36,24 @@ export async function probeBackends(cfg: MsggwConfig, discovery: Discovery, time
     } catch (e) {
       const from = originOf(cfg, 'discovery', 'the discovery config');
       throw new BackendUnreachableError(
-        `etcd ${discovery.hosts.join(',')} (from ${from}) is unreachable: ${(e as Error).message}`,
+        `etcd ${discovery.hosts.join(',')} (from ${from}) is unreachable: ${grpcCause((e as Error).message)}`,
         `start etcd there, or fix ${from}${from.startsWith('--') ? '' : ' (or override it with --discovery etcd://host:port)'}`,
       );
     }
   }
   const redis = redisSettingsOf(cfg);
   if (redis) await probeRedis(redis, originOf(cfg, 'redis', 'the Redis config'), timeoutMs);
+}
+
+/**
+ * The cause inside a gRPC status text (etcd3 speaks gRPC): "14 UNAVAILABLE: No connection
+ * established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: " is
+ * "connect ECONNREFUSED 127.0.0.1:1".
+ */
+export function grpcCause(message: string): string {
+  const last = /Last error: (?:Error: )?(.*?)\.?(?: Resolution note:.*)?$/s.exec(message)?.[1];
+  if (last) return last.trim();
+  return message.replace(/^\d+ [A-Z_]+: /, '');
 }
 
 async function probeRedis(s: RedisSettings, from: string, timeoutMs: number): Promise<void> {

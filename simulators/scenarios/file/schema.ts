@@ -71,7 +71,9 @@ export function loadScenarioFile(path: string): ScenarioFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ScenarioFileError(path, [`cannot read: ${(e as Error).message}`]);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file (paths are relative to the current directory)' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory, not a file' : (e as Error).message;
+    throw new ScenarioFileError(path, [`cannot read: ${why}`]);
   }
   return parseScenarioText(text, path);
 }
