@@ -381,7 +381,13 @@ function shardsLine(s: ShardsSection): string {
   const part = (p: ShardPart): string => `${shardLabel({ index: p.index, count: s.count })}${p.users ? ` (users ${p.users.first}..${p.users.last})` : ''}`;
   if (s.parts.length === 1 && s.missing.length === 0 && s.indices.length === 1) return `this report is shard ${part(s.parts[0]!)}`;
   const missing = s.missing.length > 0 ? `; missing ${s.missing.map((i) => `${i}/${s.count}`).join(', ')}` : '';
-  return `${s.indices.length} of ${s.count} merged: ${s.parts.map((p) => `${part(p)} ${p.verdict}`).join(', ')}${missing}`;
+  if (s.parts.length <= 8) return `${s.indices.length} of ${s.count} merged: ${s.parts.map((p) => `${part(p)} ${p.verdict}`).join(', ')}${missing}`;
+  // Many shards: the verdicts counted, the ones that did not pass named.
+  const byVerdict = new Map<string, number>();
+  for (const p of s.parts) byVerdict.set(p.verdict, (byVerdict.get(p.verdict) ?? 0) + 1);
+  const notPassed = s.parts.filter((p) => p.verdict !== 'PASS').slice(0, 8);
+  const named = notPassed.length > 0 ? ` (${notPassed.map((p) => `${shardLabel({ index: p.index, count: s.count })} ${p.verdict}`).join(', ')})` : '';
+  return `${s.indices.length} of ${s.count} merged: ${[...byVerdict].map(([v, n]) => `${n} ${v}`).join(', ')}${named}${missing}`;
 }
 
 function fmtReasons(rec: Record<string, number>): string {
