@@ -376,8 +376,8 @@ export function formatSummary(r: SimReport): string {
   return out.join('\n');
 }
 
-/** `1/2 (users 1..10)` for one shard; `2 of 2 merged: 1/2 PASS (users 1..10), 2/2 FAIL (...)` for a merge. */
-function shardsLine(s: ShardsSection): string {
+/** The summary's shards line: `this report is shard 1/2 (users 1..10)` for one shard; `2 of 2 merged: 1/2 PASS (users 1..10), 2/2 FAIL (...)` for a merge. */
+export function shardsLine(s: ShardsSection): string {
   const part = (p: ShardPart): string => `${shardLabel({ index: p.index, count: s.count })}${p.users ? ` (users ${p.users.first}..${p.users.last})` : ''}`;
   if (s.parts.length === 1 && s.missing.length === 0 && s.indices.length === 1) return `this report is shard ${part(s.parts[0]!)}`;
   const missing = s.missing.length > 0 ? `; missing ${s.missing.map((i) => `${i}/${s.count}`).join(', ')}` : '';
