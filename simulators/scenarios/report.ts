@@ -117,7 +117,7 @@ export interface ShardsSection {
   count: number;
   /** Shards whose figures are in this report, ascending. */
   indices: number[];
-  /** Shards of a merge that are not (a worker that died, a report not given): the verdict is INCOMPLETE. */
+  /** Shards this report should hold and does not (a worker that died, a report not given): the verdict is INCOMPLETE. Another machine's shards are not missing from its own report. */
   missing: number[];
   /** One line per shard in the report. */
   parts: ShardPart[];
