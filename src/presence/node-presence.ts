@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisClient } from '../redis/connect.js';
+import { redisErrorText, type RedisClient } from '../redis/connect.js';
 import type { OnlineStatusChange } from '../redis/online.js';
 import type { OnlineUser } from './status-reporter.js';
 
@@ -275,7 +275,7 @@ export class NodePresence {
     this.counters.errors++;
     if (Date.now() - this.lastLog < 5000) return;
     this.lastLog = Date.now();
-    this.o.log?.(`presence ledger ${what} failed (retried): ${(e as Error).message}`);
+    this.o.log?.(`presence ledger ${what} failed (retried): ${redisErrorText(e)}`);
   }
 }
 
