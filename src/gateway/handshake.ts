@@ -72,45 +72,67 @@ interface RawArgs {
   sdkVersion: string;
 }
 
+/** The `v` form's fields (upstream's UserConnContextInfo JSON names) and their Go types. */
+const V_FIELDS = {
+  token: 'string',
+  userID: 'string',
+  platformID: 'int',
+  operationID: 'string',
+  compression: 'string',
+  sdkType: 'string',
+  sendResponse: 'bool',
+  background: 'bool',
+  sdkVersion: 'string',
+} as const;
+type VField = keyof typeof V_FIELDS;
+const V_BY_FOLDED = new Map<string, VField>((Object.keys(V_FIELDS) as VField[]).map((k) => [k.toLowerCase(), k]));
+
+/** How Go's encoding/json names a JSON value in an UnmarshalTypeError. */
+function goJsonKind(x: unknown): string {
+  if (Array.isArray(x)) return 'array';
+  if (typeof x === 'boolean') return 'bool';
+  return typeof x === 'object' ? 'object' : typeof x;
+}
+
+/**
+ * The base64url JSON `v` form, decoded as upstream's json.Unmarshal into UserConnContextInfo:
+ * keys match fields case-insensitively and a later key wins; null leaves a field empty; the first
+ * value of the wrong type (in document order) fails with Go's UnmarshalTypeError text, which
+ * upstream wraps as ConnArgsErr "data is not json, info=...".
+ */
 function parseJsonForm(v: string): HandshakeArgs {
   // Go's RawURLEncoding: URL alphabet, no padding.
   if (!/^[A-Za-z0-9_-]*$/.test(v) || v.length % 4 === 1) throw errs.connArgs('data is not base64');
+  const notJson = (why: string) => errs.connArgs(`data is not json, info=${why}`);
   let info: unknown;
   try {
     info = JSON.parse(Buffer.from(v, 'base64url').toString('utf8'));
   } catch (e) {
-    throw errs.connArgs(`data is not json: ${(e as Error).message}`);
+    throw notJson((e as Error).message);
   }
-  if (!info || typeof info !== 'object' || Array.isArray(info)) throw errs.connArgs('data is not json: not an object');
-  const o = info as Record<string, unknown>;
-  // Go's encoding/json matches object keys to struct fields case-insensitively ("UserID" fills
-  // userID), and a later matching key overwrites an earlier one.
-  const field = (k: string): unknown => {
-    const want = k.toLowerCase();
-    let found: unknown;
-    for (const [key, val] of Object.entries(o)) if (key === k || key.toLowerCase() === want) found = val;
-    return found;
-  };
-  const str = (k: string): string => {
-    const x = field(k);
-    if (x === undefined || x === null) return '';
-    if (typeof x !== 'string') throw errs.connArgs(`data is not json: ${k} is not a string`);
-    return x;
-  };
-  const bool = (k: string): boolean => {
-    const x = field(k);
-    if (x === undefined || x === null) return false;
-    if (typeof x !== 'boolean') throw errs.connArgs(`data is not json: ${k} is not a bool`);
-    return x;
-  };
-  const p = field('platformID');
-  if (p !== undefined && p !== null && (typeof p !== 'number' || !Number.isInteger(p))) {
-    throw errs.connArgs('data is not json: platformID is not an int');
+  // A JSON null unmarshals into the struct as nothing at all (every field stays empty).
+  if (info !== null && (typeof info !== 'object' || Array.isArray(info))) {
+    throw notJson(`json: cannot unmarshal ${goJsonKind(info)} into Go value of type msggateway.UserConnContextInfo`);
   }
+  const got: { [K in VField]?: unknown } = {};
+  for (const [key, val] of Object.entries((info ?? {}) as Record<string, unknown>)) {
+    const f = V_BY_FOLDED.get(key.toLowerCase());
+    if (f === undefined || val === null) continue;
+    const want = V_FIELDS[f];
+    const ok = want === 'string' ? typeof val === 'string' : want === 'bool' ? typeof val === 'boolean' : typeof val === 'number' && Number.isSafeInteger(val);
+    if (!ok) {
+      // Go names the literal only for a number that does not fit an int field.
+      const kind = typeof val === 'number' && want === 'int' ? `number ${String(val)}` : goJsonKind(val);
+      throw notJson(`json: cannot unmarshal ${kind} into Go struct field UserConnContextInfo.${f} of type ${want}`);
+    }
+    got[f] = val;
+  }
+  const str = (k: VField): string => (got[k] as string | undefined) ?? '';
+  const bool = (k: VField): boolean => (got[k] as boolean | undefined) ?? false;
   return check({
     token: str('token'),
     userID: str('userID'),
-    platformID: typeof p === 'number' ? p : 0,
+    platformID: (got.platformID as number | undefined) ?? 0,
     operationID: str('operationID'),
     compression: str('compression'),
     sdkType: str('sdkType'),

@@ -14,6 +14,7 @@ import { pb } from '../../src/protocol/pb.js';
 import type { msggateway } from '../../src/protocol/pb-types.js';
 import { createClient, type RpcClient } from '../../src/rpc/grpc-client.js';
 import { msgGatewayService, type MsgGatewayMethods } from '../../src/rpc/services.js';
+import { eventLine } from '../../simulators/tui/event-line.js';
 import type { Harness } from '../../harness/harness.js';
 import { connectOk, eventually, startNode, type RawClient } from '../helpers/gateway.js';
 
@@ -144,6 +145,10 @@ describe('push storm past the concurrency bound (real gRPC, real sockets)', () =
       expect(e.userIDs).toBe(ONLINE + FILLER);
       expect(e.undeliveredConns).toBeLessThanOrEqual(ONLINE);
     }
+    // The TUI's event pane shows each as a red push-drop line.
+    const line = eventLine(dropEvents.find((e) => e.reason === 'queue_full')!);
+    expect(line).toMatchObject({ kind: 'push-drop', color: 'red' });
+    expect(line.text).toMatch(new RegExp(`^storm-sender→group gstorm seq \\d+: push queue full: \\d+/${ONLINE + FILLER} user\\(s\\) not pushed, \\d+ conn\\(s\\) answered 1603$`));
     // The 1603 answers are in the per-connection results counter as well.
     const refusedConns = dropEvents.reduce((n, e) => n + e.undeliveredConns, 0);
     expect(counterSum(scrape, 'msggw_push_results_total').valueOf()).toBeGreaterThanOrEqual(refusedConns);
