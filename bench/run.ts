@@ -909,7 +909,7 @@ async function fig10(): Promise<void> {
     for (let rep = 0; rep < REPS; rep++) {
       const file = join(dir, `storm-${rep}.json`);
       const bin = join(projectRoot, 'bin', 'run.js');
-      const args = ['sim', 'connect', '--users', String(STORM_USERS), '--hold', '0s', '--quiet', '--json', file, '--setup-timeout', '120s'];
+      const args = ['sim', 'connect', '--users', String(STORM_USERS), '--hold', '0s', '--quiet', '--out', file, '--setup-timeout', '120s'];
       const cmd = canPin ? 'taskset' : process.execPath;
       const argv = canPin ? ['-c', String(SERVER_CORE), process.execPath, bin, ...args] : [bin, ...args];
       const t0 = Date.now();
