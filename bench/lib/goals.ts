@@ -114,20 +114,22 @@ function find(rows: readonly Row[], ref: RowRef): Row | undefined {
 /** One goal's line: now, met, and the analysis pointer for a miss. */
 export function evaluate(goal: Goal, rows: readonly Row[]): { now: string; met: boolean | undefined } {
   const parts: string[] = [];
-  let met: boolean | undefined = true;
+  let failed = false;
+  let missing = false;
   for (const c of goal.checks) {
     const r = find(rows, c.row);
     const v = r ? (c.on === 'ratio' ? ratio(r) : r.gateway.median) : undefined;
     if (r === undefined || v === undefined || !Number.isFinite(v)) {
-      parts.push(`${c.row.figure.split(' ')[0] === '10' ? 'fig10' : `fig${c.row.figure.split(' ')[0]}`} not measured in this run`);
-      met = undefined;
+      parts.push(`fig${c.row.figure.split(' ')[0]} "${c.row.metric}" not in this run`);
+      missing = true;
       continue;
     }
     parts.push(c.say(v, r));
     const ok = c.op === '>=' ? v >= c.value : c.op === '<=' ? v <= c.value : v < c.value;
-    if (!ok && met !== undefined) met = false;
+    if (!ok) failed = true;
   }
-  return { now: parts.join('; '), met };
+  // A measured miss is a miss even when another part of the goal was not measured.
+  return { now: parts.join('; '), met: failed ? false : missing ? undefined : true };
 }
 
 /** The markdown goal table. */
