@@ -46,7 +46,7 @@ its requests otherwise (after the input ends with --interactive); --stay sets ho
     send: Flags.string({ summary: 'Send one text message to this user (1003); with --interactive, where typed lines go.' }),
     group: Flags.string({ summary: 'Send one text message to this group instead (session type 3).' }),
     text: Flags.string({ summary: 'Text of the message (default "hello from msggw").' }),
-    signal: Flags.boolean({ summary: 'Send the message as 1004 SendSignalMsg instead of 1003.' }),
+    signal: Flags.boolean({ summary: "Send the message as 1004 SendSignalMsg instead of 1003. OpenIM's gateway answers every 1004 with 1001 ArgsError (nothing is delivered); the answer is printed." }),
     subscribe: Flags.string({ summary: 'Watch the presence of these users (comma separated, 2005).' }),
     seq: Flags.boolean({ summary: 'Ask the newest seq of every conversation (1001 GetNewestSeq).' }),
     pull: Flags.string({ summary: 'Pull messages CONV:FROM-TO by seq range (1002 PullMsgBySeqList); repeatable.', multiple: true }),

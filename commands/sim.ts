@@ -1,16 +1,20 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { writeFileSync } from 'node:fs';
 import { startSimTarget } from '../harness/sim-target.js';
+import { parseWorkers, type WorkersError } from '../harness/workers.js';
 import { describePolicies } from '../src/gateway/multi-login.js';
 import { serveFlags } from './support/serve-flags.js';
 import { fail, failWith } from './support/errors.js';
+import { failStart } from './support/start-failure.js';
 import { DEFAULT_SDK, durationFlag, wsUrlFlag } from './support/flags.js';
+import { exitForVerdict } from './support/sim-verdict.js';
 import { provisionSuggestion } from '../simulators/provision/index.js';
 import { ProvisionError } from '../simulators/provision/run.js';
 import {
   formatSummary,
   renderHtml,
   runSim,
+  runWorkers,
   SCENARIO_NAMES,
   ScenarioFileError,
   simOptionsFromFlags,
@@ -34,7 +38,11 @@ with no gap after a reconnect's catch-up. Prints a live progress line on stderr 
 end. Built-in checks per scenario (no loss, duplicates, disorder or gaps; the kicks the policy calls
 for; converged presence; finished flows; some traffic) fail the run unless --no-default-checks;
 --threshold adds checks. --json prints the report on stdout, --out/--html write it to files.
-Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-C or SIGTERM).`;
+--workers N spreads the users over N processes (pairs and groups stay within one) and merges their
+histograms and integrity ledgers into one report; --shard i/n runs one part of the users on each of
+several load machines, and \`msggw sim merge\` joins their --out files (see msggw sim merge --help).
+Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-C or SIGTERM, or a
+worker or shard missing).`;
   static override examples = [
     '<%= config.bin %> sim chat --users 200 --rate 500 --duration 20s',
     "<%= config.bin %> sim chat --users 10 --rate 50 --duration 2s --out out.json --threshold 'delivery.p99<500ms'",
@@ -46,6 +54,11 @@ Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-
     "<%= config.bin %> sim chat --url ws://openim:10001/ --api http://openim:10002 --secret openIM123 --prefix load1_ --threshold 'delivery.p99<1s'",
     "<%= config.bin %> sim reconnect --users 40 --rate 100 --drops 20 --threshold 'reconnects>=20'",
     '<%= config.bin %> sim run fixtures/scenarios/chat-mix.yaml --html report.html',
+    '<%= config.bin %> sim chat --users 2000 --rate 4000 --duration 30s --workers auto --url ws://127.0.0.1:10001/   # one process per core',
+    '<%= config.bin %> sim chat --users 200 --rate 400 --workers 2 --html chat.html       # workers against one in-process gateway',
+    '<%= config.bin %> sim chat --users 20000 --rate 8000 --url ws://gw:10001/ --prefix load1_ --seed 7 --shard 1/2 --out shard1.json   # machine A',
+    '<%= config.bin %> sim chat --users 20000 --rate 8000 --url ws://gw:10001/ --prefix load1_ --seed 7 --shard 2/2 --out shard2.json   # machine B',
+    '<%= config.bin %> sim merge shard1.json shard2.json --html load.html',
   ];
   static override args = {
     scenario: Args.string({ description: `scenario: ${SCENARIO_NAMES.join(', ')}`, required: true, options: [...SCENARIO_NAMES] }),
@@ -90,6 +103,15 @@ Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-
     'setup-timeout': durationFlag({ summary: 'Bound of the set-up (connecting, joining) before the load.', default: 60_000, defaultHelp: async () => '60s', helpGroup: 'PACE' }),
     'request-timeout': durationFlag({ summary: 'Per-request timeout.', default: 10_000, defaultHelp: async () => '10s', helpGroup: 'PACE' }),
     'loss-grace': durationFlag({ summary: 'A delivery is not owed to a connection that ended within this long after the send.', default: 1000, defaultHelp: async () => '1s', helpGroup: 'PACE' }),
+    workers: Flags.string({
+      summary: 'Processes to spread the users over (auto = one per core); pairs and groups stay within one. Their histograms and ledgers merge into one report. Without --url the gateway runs in this process and the workers load it.',
+      helpGroup: 'CLIENTS',
+    }),
+    shard: Flags.string({
+      summary: 'Run only shard i of n of the users (e.g. 1/2 on one load machine, 2/2 on another; needs --url; same split as --workers); join the --out files with msggw sim merge.',
+      helpValue: '<i/n>',
+      helpGroup: 'CLIENTS',
+    }),
     ...gatewayFlags,
     'admin-token': Flags.string({ summary: "With --api: an OpenIM admin token to provision with instead of --secret. In-process: the admin stream's token.", helpGroup: 'TARGET' }),
   };
@@ -103,35 +125,57 @@ Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-
       return n;
     };
     let options;
+    const values: SimFlagValues = { ...flags, rate: num(flags.rate, 'rate'), ramp: num(flags.ramp, 'ramp'), churn: num(flags.churn, 'churn') };
     try {
-      const values: SimFlagValues = { ...flags, rate: num(flags.rate, 'rate'), ramp: num(flags.ramp, 'ramp'), churn: num(flags.churn, 'churn') };
       options = simOptionsFromFlags(args.scenario, args.file, values);
     } catch (e) {
       if (e instanceof SimUsageError) failWith(this, e.code, e.message, e.suggestion);
       if (e instanceof ScenarioFileError) fail(this, 'MSGGW_SIM_FILE', e.message);
       throw e;
     }
+    let workers = 1;
+    if (flags.workers !== undefined) {
+      try {
+        workers = parseWorkers(flags.workers);
+      } catch (e) {
+        const we = e as WorkersError;
+        failWith(this, we.code, we.message, we.suggestion);
+      }
+    }
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     let result;
+    const progress = flags.quiet ? undefined : { isTTY: process.stderr.isTTY === true, write: (s: string) => process.stderr.write(s) };
+    const onTarget = (t: Target): void => {
+      if (!flags.quiet && t.kind === 'in-process') this.logToStderr(inProcessBanner(t));
+    };
     try {
-      result = await runSim({
-        ...options,
-        inProcess: startSimTarget,
-        defaultChecks: flags['default-checks'],
-        signal: stop.signal,
-        progress: flags.quiet ? undefined : { isTTY: process.stderr.isTTY === true, write: (s) => process.stderr.write(s) },
-        onTarget: (t) => {
-          if (!flags.quiet && t.kind === 'in-process') this.logToStderr(inProcessBanner(t));
-        },
-      });
-    } catch (e) {
-      if (e instanceof TargetStartError) {
-        const suggestions = /EADDRINUSE/.test(e.message) ? ['a port is taken: leave --port/--hub-port/--metrics-port/--admin-port unset for free ports'] : [];
-        fail(this, 'MSGGW_START_FAILED', `could not start the in-process gateway: ${e.message}`, suggestions);
+      if (workers > 1) {
+        result = await runWorkers({
+          workers,
+          scenario: args.scenario,
+          file: args.file,
+          values,
+          options,
+          defaultChecks: flags['default-checks'],
+          inProcess: startSimTarget,
+          signal: stop.signal,
+          progress,
+          onTarget,
+          // Worker pids and what workers write on stderr, on their own lines.
+          log: (line) => {
+            if (progress?.isTTY) process.stderr.write('\r\x1b[2K');
+            this.logToStderr(line);
+          },
+        });
+      } else {
+        result = await runSim({ ...options, inProcess: startSimTarget, defaultChecks: flags['default-checks'], signal: stop.signal, progress, onTarget });
       }
+    } catch (e) {
+      if (e instanceof SimUsageError) failWith(this, e.code, e.message, e.suggestion);
+      if (e instanceof TargetStartError) failStart(this, e, 'could not start the in-process gateway', 'leave --port/--hub-port/--metrics-port/--admin-port unset for free ports');
       if (e instanceof ProvisionError) {
         // Nothing was loaded: say which call failed and what the server answered.
         fail(this, 'MSGGW_SIM_PROVISION', `${e.message}; no load was run`, e.call ? [provisionSuggestion(e.call, flags.api ?? '')] : []);
@@ -153,23 +197,7 @@ Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-
       writeFileSync(flags.html, renderHtml(report));
       this.logToStderr(`wrote ${flags.html}`);
     }
-    // The summary already shows every check and the error; stderr gets one line that says why the exit code.
-    const where = flags.json ? '' : ' (see the summary)';
-    switch (report.verdict) {
-      case 'PASS':
-        return;
-      case 'INCOMPLETE':
-        fail(this, 'MSGGW_SIM_INCOMPLETE', `the run was interrupted: INCOMPLETE${where}`);
-        break;
-      case 'ERROR':
-        fail(this, 'MSGGW_SIM_SCENARIO_ERROR', `scenario ${report.scenario} stopped: ${flags.json ? report.run.error : 'ERROR (see the summary)'}`);
-        break;
-      case 'FAIL': {
-        const names = failed.map((t) => (flags.json ? `${t.expr}: ${t.reason}` : t.expr)).join(', ');
-        const defaults = failed.some((t) => t.source === 'default');
-        fail(this, 'MSGGW_SIM_CHECKS', `FAIL: ${failed.length} check${failed.length > 1 ? 's' : ''} failed: ${names}`, defaults ? ['default checks are built into each scenario: relax one with --threshold on its metric, or drop them with --no-default-checks'] : []);
-      }
-    }
+    exitForVerdict(this, report, failed, flags.json === true);
   }
 }
 

@@ -12,6 +12,7 @@ import { OnlineCache } from './presence/online-cache.js';
 import { StatusReporter } from './presence/status-reporter.js';
 import { Webhooks } from './presence/webhooks.js';
 import { webhookFailureReporter } from './presence/webhook-failures.js';
+import { presenceWebhookTriggers } from './presence/webhook-triggers.js';
 import { NodePresence } from './presence/node-presence.js';
 import { Subscriptions } from './gateway/subscriptions.js';
 import { internalContext } from './rpc/context.js';
@@ -251,7 +252,8 @@ export class GatewayNode {
       counters: { frameIn: (id) => this.metrics.countFrameIn(id), frameOut: (n) => this.metrics.countFrameOut(n) },
     });
     gatewayRef = gateway;
-    this.metrics.attachGateway(gateway.events, () => ({ users: gateway.registry.userCount, conns: gateway.registry.connCount }));
+    this.metrics.attachGateway(gateway.events, () => ({ users: gateway.registry.userCount, conns: gateway.registry.connCount, pushQueue: this.parts?.delivery.queueDepth ?? 0 }));
+    const webhooks = this.wireWebhooks(gateway);
     const reporter = new StatusReporter({
       send: async (batch) => {
         await (await user.pick()).setUserOnlineStatus({ status: batch }, internalContext());
@@ -263,6 +265,7 @@ export class GatewayNode {
       batchSize: cfg.presence.batchSize,
       mergeIntervalMs: cfg.presence.mergeIntervalMs,
       renewIntervalMs: cfg.presence.renewIntervalMs,
+      onRenew: webhooks?.relist,
     });
     reporterRef = reporter;
     gateway.registry.onChange = (change) => {
@@ -270,15 +273,19 @@ export class GatewayNode {
       ledger?.track(change.userID);
     };
     reporter.start();
-    const webhooks = this.wireWebhooks(gateway);
-    const delivery = new PushDelivery(gateway.registry, 16_384, (code) => this.metrics.countPushResult(code), gateway.events);
+    const delivery = new PushDelivery(gateway.registry, {
+      limits: cfg.pushQueue,
+      onResult: (code, n) => this.metrics.countPushResult(code, n),
+      onDrop: (drop) => this.metrics.countPushDrop(drop.reason),
+      events: gateway.events,
+    });
     // Every part exists before the first await that can fail, so close() can stop them all.
     // No ledger on the embedded Redis: it lives in this process, so every node that shares it dies
     // with it and none is left to clean up after another; and ioredis-mock copies a whole hash on
     // every HSET, which made the ledger's per-connect write O(users) (the in-process connect
     // storm's top self time: ioredis-mock's get/set, 27% of its profile at 2000 users).
     const ledgerRedis = cfg.presence.nodeTtlMs > 0 && redisSettingsOf(cfg) !== undefined ? connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (presence ledger): ${e.message}`) }) : undefined;
-    this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks, ledger: undefined, ledgerRedis };
+    this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks: webhooks?.hooks, ledger: undefined, ledgerRedis };
     const wsPort = await gateway.start();
     this.addrs.ws = `ws://${cfg.listenIP}:${wsPort}/`;
 
@@ -303,6 +310,7 @@ export class GatewayNode {
         },
         localPlatforms: (userID) => gateway.registry.platforms(userID),
         report: (change) => reporter.report(change),
+        onRepair: webhooks?.relist,
         log: this.opts.log,
       });
       this.parts.ledger = ledger;
@@ -321,22 +329,17 @@ export class GatewayNode {
   }
 
   /** afterUserOnline/Offline/KickOff callbacks from the gateway's events, when configured. */
-  private wireWebhooks(gateway: Gateway): Webhooks | undefined {
+  private wireWebhooks(gateway: Gateway): { hooks: Webhooks; relist: (userID: string) => void } | undefined {
     const w = this.cfg.webhooks;
     if (!w.url || !(w.afterUserOnline.enable || w.afterUserOffline.enable || w.afterUserKickOff.enable)) return undefined;
     const onResult = webhookFailureReporter({ log: (line) => this.opts.log?.(line), count: (callback) => this.metrics.countWebhookFailure(callback) });
     const hooks = new Webhooks({ ...w, queueSize: w.queueSize, onResult });
-    gateway.events.on((e) => {
-      if (e.type === 'connect') {
-        const c = gateway.registry.find(e.connID, e.userID);
-        hooks.afterUserOnline({ userID: e.userID, platformID: e.platformID, isAppBackground: c?.background ?? false, connID: e.connID });
-      } else if (e.type === 'disconnect' && e.reason !== 'kicked') {
-        hooks.afterUserOffline({ userID: e.userID, platformID: e.platformID, connID: e.connID });
-      } else if (e.type === 'kick') {
-        hooks.afterUserKickOff({ userID: e.userID, platformID: e.platformID });
-      }
-    });
-    return hooks;
+    if (w.afterUserKickOff.enable) {
+      this.opts.log?.(`${this.cfg.origins?.['webhooks.afterUserKickOff'] ?? 'webhooks afterUserKickOff'}: enabled, but upstream's msggateway never posts it and neither does msggw (a kick posts afterUserOffline)`);
+    }
+    const triggers = presenceWebhookTriggers(hooks, gateway.registry);
+    gateway.events.on(triggers.onEvent);
+    return { hooks, relist: triggers.relist };
   }
 
   /** Upstream's cross-node multi-login: every OTHER gateway applies the policy too (3 calls at a time). */

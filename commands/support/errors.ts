@@ -17,7 +17,7 @@ export interface CliErrorSpec {
 
 export const CLI_ERRORS = {
   MSGGW_BAD_CONFIG: { message: 'the flags or the OpenIM config folder do not make a valid configuration', suggestion: 'fix the value the message names; --help lists every flag', exit: 2 },
-  MSGGW_START_FAILED: { message: 'the gateway or a simulator could not start (a port taken, Redis or etcd unreachable...)', suggestion: 'pick other ports with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port', exit: 1 },
+  MSGGW_START_FAILED: { message: 'the gateway or a simulator could not start (a port taken, Redis or etcd unreachable...)', suggestion: 'fix what the message names; a taken port: pick others with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port', exit: 1 },
   MSGGW_BACKEND_UNREACHABLE: { message: 'etcd or Redis did not answer at start (the message names the file and key, or the flag, its address came from)', suggestion: 'start it there, or fix that key (or override it with --discovery / --redis)', exit: 1 },
   MSGGW_SIMULATOR_CONFLICT: { message: 'a simulator would be registered under a service name another instance already holds', suggestion: 'leave the simulators off, or give them other names with --service-names', exit: 1 },
   MSGGW_WORKERS_FLAG: { message: '--workers is not a whole number from 1 to 256 or auto, or does not fit the other flags', suggestion: 'e.g. --workers 2, or --workers auto for one per core', exit: 2 },
@@ -49,7 +49,9 @@ export const CLI_ERRORS = {
   MSGGW_SIM_TOKENS: { message: 'the tokens file could not be read', suggestion: 'JSON {"user:platform":"token"} or lines "user platform token"', exit: 2 },
   MSGGW_SIM_THRESHOLD: { message: 'a --threshold expression could not be parsed', suggestion: "e.g. -t 'delivery.p99<50ms' -t 'lost==0'", exit: 2 },
   MSGGW_SIM_CHECKS: { message: 'the run finished but checks failed (default checks or --threshold)', suggestion: 'the summary shows each failed check and the measured value', exit: 1 },
-  MSGGW_SIM_INCOMPLETE: { message: 'the run was interrupted (Ctrl-C or SIGTERM) before its end', suggestion: 'run it again to the end; the report covers only the part that ran', exit: 3 },
+  MSGGW_SIM_INCOMPLETE: { message: 'the run was interrupted (Ctrl-C or SIGTERM) before its end, or a worker or shard of it did not report', suggestion: 'run it again to the end (or the missing shard); the report covers only the part that ran', exit: 3 },
+  MSGGW_SIM_SHARD: { message: '--shard is not i/n, lacks --url, or the run is too small to split into that many shards or workers', suggestion: 'e.g. --shard 1/2 --url ws://gateway:10001/; every shard needs its own users (chat: at least 2)', exit: 2 },
+  MSGGW_SIM_MERGE: { message: 'the reports cannot be merged: unreadable, not shard reports of this msggw, different scenarios or shard counts, or a shard given twice', suggestion: 'give the --out files of one run, one per shard: msggw sim merge shard1.json shard2.json', exit: 2 },
   MSGGW_SIM_PROVISION: { message: 'provisioning the target through its REST API (--api) failed; no load was run', suggestion: 'the message names the endpoint, errCode and errMsg; check --api, --secret or --admin-token', exit: 1 },
   MSGGW_API_CALL: { message: 'a call to an OpenIM REST API (--api) failed', suggestion: 'check --api (msggw serve prints it as "rest api") and --secret or --admin-token', exit: 1 },
   MSGGW_SIM_SCENARIO_ERROR: { message: 'the scenario stopped with an error before its end', suggestion: 'the summary and the --json report say what failed', exit: 1 },

@@ -6,7 +6,8 @@
 import type { OpenIMClient } from './sdk-client.js';
 import { ResponseError } from './errors.js';
 import { encodeRequestData, requestShape } from './requests.js';
-import { describeReply, type Printer } from './print.js';
+import { describeReply, describeSignalRefused, type Printer } from './print.js';
+import { ErrCode } from '../../src/protocol/errors.js';
 import { ReqIdentifier } from '../../src/protocol/identifiers.js';
 
 /** A seq range of one conversation: `si_u1_u2:1-20` or `si_u1_u2:7`. */
@@ -64,7 +65,7 @@ export const LINE_HELP: readonly [string, string][] = [
   ['<text>', 'send <text> to the --send peer (or --group) (1003)'],
   ['/send <user> <text>', 'send a text to a user (1003)'],
   ['/group <group> <text>', 'send a text to a group (1003)'],
-  ['/signal <user> <text>', 'send a signalling message (1004)'],
+  ['/signal <user> <text>', "send as 1004 SendSignalMsg (OpenIM's gateway answers 1001 ArgsError: not delivered)"],
   ['/seq', 'newest seq of every conversation (1001)'],
   ['/pull <conv> <from>-<to>', 'pull a range by seq list (1002)'],
   ['/pullmsg <conv> <from>-<to>', 'pull by seqs (1005 PullMsg)'],
@@ -171,7 +172,18 @@ export async function runAction(client: OpenIMClient, a: ClientAction, print: Pr
     }
     case 'send': {
       const msg = a.groupID ? { groupID: a.groupID, sessionType: 3, text: a.text } : { recvID: a.recvID!, sessionType: 1, text: a.text };
-      const r = await client.sendMsg(msg, { signal: a.signal });
+      const started = performance.now();
+      let r;
+      try {
+        r = await client.sendMsg(msg, { signal: a.signal });
+      } catch (e) {
+        // Upstream's answer to every 1004 (ArgsError): the expected outcome, so shown, not failed.
+        if (a.signal && e instanceof ResponseError && e.errCode === ErrCode.ArgsError) {
+          print(describeSignalRefused(e.errCode, e.errMsg, performance.now() - started));
+          return;
+        }
+        throw e;
+      }
       print(describeReply(a.signal ? ReqIdentifier.SendSignalMsg : ReqIdentifier.SendMsg, r.data, r.rttMs));
       return;
     }

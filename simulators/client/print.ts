@@ -67,6 +67,22 @@ function tag(id: number, rttMs: number): string {
 
 type PullResp = sdkws.PullMessageBySeqsResp | msgpb.GetSeqMessageResp;
 
+/**
+ * The answer upstream's gateway gives every 1004 SendSignalMsg: it calls msg's SendMsg with an
+ * empty request, refused with 1001 ArgsError. Shown as that answer (not as a failed command), with
+ * what to do instead.
+ */
+export function describeSignalRefused(errCode: number, errMsg: string, rttMs: number): Printed {
+  const id = ReqIdentifier.SendSignalMsg;
+  return {
+    human: [
+      `signal answered errCode=${errCode} ${errMsg} ${tag(id, rttMs)}: not delivered. OpenIM's gateway answers every 1004 so ` +
+        '(it calls SendMsg with an empty request); send without --signal (1003) to deliver the message',
+    ],
+    json: { event: 'signal', reqIdentifier: id, delivered: false, errCode, errMsg, rttMs: roundMs(rttMs) },
+  };
+}
+
 /** A decoded reply: 1001 max seqs, 1002/1005 messages with their seqs, 1003/1004 ids, 2003-2005, or a raw envelope (-1). */
 export function describeReply(id: number, data: unknown, rttMs: number): Printed {
   const rtt = roundMs(rttMs);

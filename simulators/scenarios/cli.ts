@@ -24,6 +24,7 @@ import type { TargetSpec } from './target.js';
 import { parseThreshold, ThresholdError } from './thresholds.js';
 import { fileTokens, secretTokens, TokenFileError } from './tokens.js';
 import { parseMix, type Weighted } from './units.js';
+import { parseShard, shardCount, shardLabel, shardRange, ShardError, type Shard, type ShardPlan } from './shard.js';
 
 /** The `msggw sim` flags this module reads (serve flags included, for the in-process gateway). */
 export interface SimFlagValues extends Omit<ServeFlagValues, 'gateway' | 'api' | 'api-port'> {
@@ -56,6 +57,8 @@ export interface SimFlagValues extends Omit<ServeFlagValues, 'gateway' | 'api' |
   'gateway-metrics'?: string;
   prefix?: string;
   seed?: number;
+  /** `i/n`: run only shard i of n of the users (shard.ts). */
+  shard?: string;
   threshold?: string[];
   drain: number;
   'setup-timeout': number;
@@ -87,45 +90,86 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
   const durationMs = f.duration;
   const setupTimeoutMs = f['setup-timeout'];
 
+  let shard: Shard | undefined;
+  if (f.shard !== undefined) {
+    try {
+      shard = parseShard(f.shard);
+    } catch (e) {
+      throw new SimUsageError((e as ShardError).message, 'MSGGW_SIM_SHARD', 'e.g. --shard 1/2 on one load machine and --shard 2/2 on the other, then msggw sim merge');
+    }
+    if (f.url === undefined) throw new SimUsageError('--shard splits the users of one gateway over several load machines: give that gateway with --url', 'MSGGW_SIM_SHARD', 'e.g. --url ws://gateway:10001/ --shard 1/2 --prefix load1_ --out shard1.json');
+  }
+  // This shard's part of the users: a range of user numbers (pairs kept together) or a count.
+  let userOffset = 0;
+  let userRange: ShardPlan['users'] = null;
+  const cut = (total: number, unit: number, min: number, flag: string): number => {
+    if (shard === undefined) return total;
+    const r = shardRange(total, shard, unit);
+    if (r.size < min) throw tooSmall(flag, total, min, shard);
+    userOffset = r.offset;
+    userRange = { first: r.offset + 1, last: r.offset + r.size };
+    return r.size;
+  };
+  const part = (total: number, min: number, flag: string): number => {
+    if (shard === undefined) return total;
+    const n = shardCount(total, shard);
+    if (n < min) throw tooSmall(flag, total, min, shard);
+    return n;
+  };
+
   let scenario: Scenario;
+  // The whole run's scenario when this process runs a shard (the report shows its parameters).
+  let whole: Scenario | undefined;
   let loadMs: number;
   switch (name) {
     case 'connect': {
-      const users = positive(f.users, 'users') ?? 100;
+      const total = positive(f.users, 'users') ?? 100;
       const ramp = f.ramp ?? 0;
       const holdMs = f.hold ?? 5000;
-      scenario = connectScenario({ users, rampPerSec: ramp, holdMs, durationMs });
-      loadMs = durationMs ?? holdMs + (ramp > 0 ? (users * 1000) / ramp : 0) + setupTimeoutMs;
+      const users = cut(total, 1, 1, 'users');
+      scenario = connectScenario({ users, rampPerSec: (ramp * users) / total, holdMs, durationMs });
+      whole = connectScenario({ users: total, rampPerSec: ramp, holdMs, durationMs });
+      loadMs = durationMs ?? holdMs + (ramp > 0 ? (total * 1000) / ramp : 0) + setupTimeoutMs;
       break;
     }
     case 'chat':
     case 'reconnect': {
-      const users = positive(f.users, 'users', 2) ?? 20;
+      const total = positive(f.users, 'users', 2) ?? 20;
       const rate = positive(f.rate, 'rate', 0.001) ?? 50;
       loadMs = durationMs ?? 10_000;
-      scenario =
-        name === 'chat'
-          ? chatScenario({ users, rate, durationMs: loadMs })
-          : reconnectScenario({ users, rate, durationMs: loadMs, drops: f.drops ?? users, backoffMs: f.backoff ?? 100 });
+      const drops = f.drops ?? total;
+      const make = (users: number, r: number, d: number): Scenario =>
+        name === 'chat' ? chatScenario({ users, rate: r, durationMs: loadMs }) : reconnectScenario({ users, rate: r, durationMs: loadMs, drops: d, backoffMs: f.backoff ?? 100 });
+      // Pairs (u1-u2, u3-u4, ...) stay in one shard.
+      const users = cut(total, 2, 2, 'users');
+      scenario = make(users, (rate * users) / total, part(drops, 0, 'drops'));
+      whole = make(total, rate, drops);
       break;
     }
     case 'group': {
       if (f.users !== undefined && f.members !== undefined && f.users !== f.members) throw new SimUsageError('--users and --members mean the same for group: give one', 'MSGGW_SIM_FLAG');
-      const members = positive(f.members ?? f.users, 'members', 2) ?? 50;
+      const total = positive(f.members ?? f.users, 'members', 2) ?? 50;
       if (!['auto', 'first-send', 'none'].includes(f.join)) throw new SimUsageError(`--join ${f.join}: use auto, first-send or none`, 'MSGGW_SIM_FLAG');
       loadMs = durationMs ?? 10_000;
-      scenario = groupScenario({ members, senders: positive(f.senders, 'senders') ?? Math.min(5, members), rate: positive(f.rate, 'rate', 0.001) ?? 20, durationMs: loadMs, join: f.join as GroupJoin });
+      const allSenders = positive(f.senders, 'senders') ?? Math.min(5, total);
+      const rate = positive(f.rate, 'rate', 0.001) ?? 20;
+      const join = f.join as GroupJoin;
+      // A group's fan-out is checked exactly only inside one process: each shard drives its own group of its members.
+      const members = cut(total, 1, 2, 'members');
+      const senders = part(allSenders, 1, 'senders');
+      scenario = groupScenario({ members, senders: Math.min(senders, members), rate: (rate * senders) / allSenders, durationMs: loadMs, join });
+      whole = groupScenario({ members: total, senders: allSenders, rate, durationMs: loadMs, join });
       break;
     }
     case 'presence': {
       loadMs = durationMs ?? 10_000;
-      scenario = presenceScenario({
-        subscribers: positive(f.subscribers, 'subscribers') ?? 5,
-        watched: positive(f.watched, 'watched') ?? 10,
-        churn: positive(f.churn, 'churn', 0.001) ?? 5,
-        durationMs: loadMs,
-        settleMs: f.settle ?? 5000,
-      });
+      const subscribers = positive(f.subscribers, 'subscribers') ?? 5;
+      const watched = positive(f.watched, 'watched') ?? 10;
+      const churn = positive(f.churn, 'churn', 0.001) ?? 5;
+      const settleMs = f.settle ?? 5000;
+      const w = part(watched, 1, 'watched');
+      scenario = presenceScenario({ subscribers: part(subscribers, 1, 'subscribers'), watched: w, churn: (churn * w) / watched, durationMs: loadMs, settleMs });
+      whole = presenceScenario({ subscribers, watched, churn, durationMs: loadMs, settleMs });
       break;
     }
     case 'multilogin': {
@@ -133,17 +177,21 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
       if (!knownPolicies.includes(policy)) throw new SimUsageError(`--policy ${policy} is not an OpenIM multi-login policy`, 'MSGGW_SIM_FLAG', `use ${describePolicies()}`);
       if (f.tokens !== undefined) throw new SimUsageError('multilogin mints a fresh token per login: it cannot use --tokens', 'MSGGW_SIM_FLAG', "drop --tokens and pass the gateway's --secret");
       loadMs = durationMs ?? 30_000;
-      scenario = multiloginScenario({ users: positive(f.users, 'users') ?? 5, policy, durationMs: loadMs, kickTimeoutMs: 3000 });
+      const total = positive(f.users, 'users') ?? 5;
+      scenario = multiloginScenario({ users: cut(total, 1, 1, 'users'), policy, durationMs: loadMs, kickTimeoutMs: 3000 });
+      whole = multiloginScenario({ users: total, policy, durationMs: loadMs, kickTimeoutMs: 3000 });
       break;
     }
     case 'run': {
       if (file === undefined) throw new SimUsageError('sim run needs a scenario file', 'MSGGW_SIM_FILE', 'msggw sim run fixtures/scenarios/chat-mix.yaml');
+      if (shard !== undefined) throw new SimUsageError('scenario files cannot be split into shards or workers yet (their flows may message any user)', 'MSGGW_SIM_SHARD', 'run the file in one process, or use a built-in scenario (chat, group, ...) with --shard/--workers');
       const doc = loadScenarioFile(file);
       loadMs = durationMs ?? doc.totalMs + 5000;
       scenario = fileScenario(doc, file);
       break;
     }
   }
+  const shardPlan: ShardPlan | undefined = shard && whole ? { shard, userOffset, users: userRange, runParams: { ...whole.params } } : undefined;
   if (name !== 'run' && file !== undefined) throw new SimUsageError(`unexpected argument "${file}": only "sim run" takes a file`, 'MSGGW_SIM_FILE');
 
   let target: TargetSpec;
@@ -218,7 +266,16 @@ export function simOptionsFromFlags(scenarioName: string, file: string | undefin
     drainMs: f.drain,
     lossGraceMs: f['loss-grace'],
     thresholds,
+    ...(shardPlan ? { shard: shardPlan } : {}),
   };
+}
+
+function tooSmall(flag: string, total: number, min: number, shard: Shard): SimUsageError {
+  return new SimUsageError(
+    `--${flag} ${total} cannot be split into ${shard.count} shards of at least ${min} (shard ${shardLabel(shard)} would get fewer)`,
+    'MSGGW_SIM_SHARD',
+    `raise --${flag} to at least ${min * shard.count}, or use fewer shards or workers`,
+  );
 }
 
 /** `android:40,ios:30,web:20` or `2:40,1:30,5:20` -> weighted platform IDs. */

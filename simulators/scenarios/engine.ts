@@ -9,6 +9,7 @@ import type { CatchUpClient, CloseEvent, PushEvent, Reply, SeqRangeInit } from '
 import type { sdkws } from '../../src/protocol/pb-types.js';
 import { SessionType } from '../../src/protocol/conversation.js';
 import { SentLedger } from './ledger.js';
+import { RunNaming } from './shard.js';
 import type { SimMetrics } from './metrics.js';
 import { sleep, waitUntil } from './timing.js';
 import type { TokenSource } from './tokens.js';
@@ -27,6 +28,8 @@ export interface SimRunOptions {
   tokens: TokenSource;
   /** Prepended to every user and group ID (runs against a shared gateway do not collide). */
   prefix: string;
+  /** User and group IDs of a shard (default: the prefix alone, user numbers as they are). */
+  naming?: RunNaming;
   metrics: SimMetrics;
   rng: Rng;
   /** Platform mix of the connections a scenario does not pin. */
@@ -148,8 +151,11 @@ export class SimRun {
   private msgCounter = 0;
   private readonly runTag = Math.random().toString(36).slice(2, 8);
 
+  private readonly naming: RunNaming;
+
   constructor(readonly o: SimRunOptions) {
     this.pool = new ClientPool({ concurrency: o.concurrency });
+    this.naming = o.naming ?? new RunNaming(o.prefix);
   }
 
   /** The metrics of the run. */
@@ -157,14 +163,14 @@ export class SimRun {
     return this.o.metrics;
   }
 
-  /** The user ID of user number n (1-based): prefix + n. */
+  /** The user ID of user number n (1-based): prefix + n (in a shard, n counts from the shard's first user). */
   userID(n: number): string {
-    return `${this.o.prefix}${n}`;
+    return this.naming.userID(n);
   }
 
-  /** A group ID with the run's prefix. */
+  /** A group ID with the run's prefix (and a shard's tag). */
   groupID(name: string): string {
-    return `${this.o.prefix}${name}`;
+    return this.naming.groupID(name);
   }
 
   /** Platform of the i-th connection per the platform mix. */

@@ -23,6 +23,25 @@ export interface LatencyStats {
   max: number | null;
 }
 
+/**
+ * A histogram as a report carries it, so reports of several processes or machines can be merged
+ * exactly (`msggw sim --workers`, `sim merge`): the non-empty buckets as flat [index, count, ...]
+ * pairs, plus the exact count, sum, min and max, all in microseconds.
+ */
+export interface EncodedHistogram {
+  /** Bucket layout: log-linear, 2^subBits sub-buckets per power of two, microseconds. */
+  layout: 'log-linear-us';
+  subBits: number;
+  count: number;
+  sumUs: number;
+  minUs: number;
+  maxUs: number;
+  buckets: number[];
+}
+
+/** A malformed {@link EncodedHistogram} (a hand-edited or foreign report). */
+export class HistogramDecodeError extends Error {}
+
 /** See the module comment. Record milliseconds; read milliseconds. */
 export class Histogram {
   private counts = new Float64Array(BUCKETS);
@@ -55,6 +74,39 @@ export class Histogram {
     this.sumUs += other.sumUs;
     if (other.minUs < this.minUs) this.minUs = other.minUs;
     if (other.maxUs > this.maxUs) this.maxUs = other.maxUs;
+  }
+
+  /** The histogram as a report carries it (see {@link EncodedHistogram}). */
+  encode(): EncodedHistogram {
+    const buckets: number[] = [];
+    for (let i = 0; i < BUCKETS; i++) if (this.counts[i] !== 0) buckets.push(i, this.counts[i]!);
+    return { layout: 'log-linear-us', subBits: SUB_BITS, count: this.n, sumUs: this.sumUs, minUs: this.n === 0 ? 0 : this.minUs, maxUs: this.maxUs, buckets };
+  }
+
+  /** Reads an encoded histogram back; throws {@link HistogramDecodeError} saying what is wrong. */
+  static decode(e: unknown, what = 'histogram'): Histogram {
+    const o = e as Partial<EncodedHistogram> | null;
+    if (o === null || typeof o !== 'object') throw new HistogramDecodeError(`${what}: expected an object`);
+    if (o.layout !== 'log-linear-us' || o.subBits !== SUB_BITS) throw new HistogramDecodeError(`${what}: layout ${String(o.layout)}/${String(o.subBits)} is not log-linear-us/${SUB_BITS}`);
+    const nums = [o.count, o.sumUs, o.minUs, o.maxUs];
+    if (!nums.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new HistogramDecodeError(`${what}: count, sumUs, minUs and maxUs must be non-negative numbers`);
+    const b = o.buckets;
+    if (!Array.isArray(b) || b.length % 2 !== 0) throw new HistogramDecodeError(`${what}: buckets must be [index, count, ...] pairs`);
+    const h = new Histogram();
+    let total = 0;
+    for (let k = 0; k < b.length; k += 2) {
+      const i = b[k];
+      const c = b[k + 1];
+      if (!Number.isInteger(i) || i! < 0 || i! >= BUCKETS || typeof c !== 'number' || !(c > 0)) throw new HistogramDecodeError(`${what}: bad bucket pair at ${k}`);
+      h.counts[i!]! += c;
+      total += c;
+    }
+    if (total !== o.count) throw new HistogramDecodeError(`${what}: buckets hold ${total} values, count says ${o.count}`);
+    h.n = o.count!;
+    h.sumUs = o.sumUs!;
+    h.minUs = o.count === 0 ? Number.POSITIVE_INFINITY : o.minUs!;
+    h.maxUs = o.maxUs!;
+    return h;
   }
 
   /** Forgets everything (the per-second interval histograms are reset after each sample). */

@@ -3,7 +3,7 @@
  * and per-second interval histograms plus counter deltas (the report's timeline, sampled
  * once a second for the charts).
  */
-import { Histogram, type LatencyStats } from './histogram.js';
+import { Histogram, type EncodedHistogram, type LatencyStats } from './histogram.js';
 
 /** Counters of a run; the report and the thresholds read them. */
 export interface SimCounters {
@@ -154,6 +154,13 @@ export class SimMetrics {
   latencies(): Record<string, LatencyStats> {
     const out: Record<string, LatencyStats> = {};
     for (const [name, h] of [...this.hist].sort(([a], [b]) => a.localeCompare(b))) if (h.count > 0) out[name] = h.stats();
+    return out;
+  }
+
+  /** Every histogram that has values, encoded (the report's `histograms`, what merges read). */
+  encodedHistograms(): Record<string, EncodedHistogram> {
+    const out: Record<string, EncodedHistogram> = {};
+    for (const [name, h] of [...this.hist].sort(([a], [b]) => a.localeCompare(b))) if (h.count > 0) out[name] = h.encode();
     return out;
   }
 

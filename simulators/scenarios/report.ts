@@ -5,7 +5,8 @@
  */
 import type { MissingRange, SeqAnomaly } from '../client/index.js';
 import { LATENCY_STATS } from './catalog.js';
-import type { LatencyStats } from './histogram.js';
+import type { EncodedHistogram, LatencyStats } from './histogram.js';
+import { shardLabel, type ShardPlan } from './shard.js';
 import type { LedgerTotals } from './ledger.js';
 import type { SimMetrics, TimelinePoint } from './metrics.js';
 import type { ThresholdResult } from './thresholds.js';
@@ -94,6 +95,10 @@ export interface SimReport {
   };
   /** Latency histograms by family (`handshake`, `delivery`, `rtt`, `rtt.1003`, ...), ms. */
   latency: Record<string, LatencyStats>;
+  /** The same histograms, encoded whole, so reports of several workers or machines merge exactly (`sim merge`). */
+  histograms: Record<string, EncodedHistogram>;
+  /** Set when the report covers shards of the users (`--shard`, `--workers`, `sim merge`). */
+  shards?: ShardsSection;
   errors: { total: number; byKind: Record<string, number> };
   memory: { rssPeakMB: number; gatewayRssPeakMB: number | null };
   /** Scenario sections (connect, group, presence, multilogin, reconnect, flows). */
@@ -104,6 +109,29 @@ export interface SimReport {
   phases: PhaseMark[];
   thresholds: ThresholdResult[];
   notes: string[];
+}
+
+/** The shards a report covers: one (`--shard i/n`), or those merged (`--workers`, `sim merge`). */
+export interface ShardsSection {
+  /** n of i/n. */
+  count: number;
+  /** Shards whose figures are in this report, ascending. */
+  indices: number[];
+  /** Shards of a merge that are not (a worker that died, a report not given): the verdict is INCOMPLETE. */
+  missing: number[];
+  /** One line per shard in the report. */
+  parts: ShardPart[];
+}
+
+/** One shard of a report. */
+export interface ShardPart {
+  index: number;
+  /** Its part of the run's parameters (users, rate, ...). */
+  params: Record<string, unknown>;
+  /** Its numbered users' global numbers; null when the scenario names its users (presence). */
+  users: { first: number; last: number } | null;
+  verdict: SimVerdict;
+  prefix: string;
 }
 
 /** One phase of a run: a scenario file's `phases[]`, or a built-in's stages (connect: ramp, hold). */
@@ -136,6 +164,8 @@ export interface ReportInputs {
   /** Phase starts and ends as performance.now() values; an open end closes at the load's end. */
   phases: readonly { name: string; start: number; end: number | null }[];
   notes: string[];
+  /** The run drove one shard: `params` are then the whole run's, and `shards` says which part this was. */
+  shard?: ShardPlan;
 }
 
 /** Builds the report (thresholds are added by the caller with {@link withThresholds}). */
@@ -209,7 +239,7 @@ export function buildReport(i: ReportInputs): SimReport {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: 'msggw sim',
     scenario: i.scenario,
-    params: i.params,
+    params: i.shard?.runParams ?? i.params,
     target: i.target,
     run: {
       prefix: i.prefix,
@@ -265,6 +295,10 @@ export function buildReport(i: ReportInputs): SimReport {
       lostSamples: i.ledger.lostSamples,
     },
     latency,
+    histograms: m.encodedHistograms(),
+    ...(i.shard
+      ? { shards: { count: i.shard.shard.count, indices: [i.shard.shard.index], missing: [], parts: [{ index: i.shard.shard.index, params: i.params, users: i.shard.users, verdict: 'PASS' as SimVerdict, prefix: i.prefix }] } }
+      : {}),
     errors: { total: errorsTotal, byKind: { ...m.errorsByKind } },
     memory: { rssPeakMB: Math.round(m.peakRssMB * 10) / 10, gatewayRssPeakMB: m.gatewayPeakRssMB },
     extra: i.extra,
@@ -275,10 +309,12 @@ export function buildReport(i: ReportInputs): SimReport {
   };
 }
 
-/** The report with its check results, and the verdict they make. */
+/** The report with its check results, and the verdict they make (missing shards make it INCOMPLETE). */
 export function withThresholds(r: SimReport, results: ThresholdResult[]): SimReport {
-  const verdict = verdictOf(r.run.interrupted, r.run.error, results);
-  return { ...r, thresholds: results, verdict, passed: verdict === 'PASS' };
+  const verdict = verdictOf(r.run.interrupted || (r.shards?.missing.length ?? 0) > 0, r.run.error, results);
+  // A single shard's line carries the shard's own verdict.
+  const shards = r.shards && r.shards.parts.length === 1 && r.shards.indices.length === 1 && r.shards.missing.length === 0 ? { ...r.shards, parts: [{ ...r.shards.parts[0]!, verdict }] } : r.shards;
+  return { ...r, thresholds: results, verdict, passed: verdict === 'PASS', ...(shards ? { shards } : {}) };
 }
 
 function verdictOf(interrupted: boolean, error: string | null, results: readonly ThresholdResult[]): SimVerdict {
@@ -296,6 +332,7 @@ export function formatSummary(r: SimReport): string {
   out.push(`msggw sim ${r.scenario} against ${r.target.kind} ${r.target.url} (prefix ${r.run.prefix}, seed ${r.run.seed}): ${formatDuration(r.run.durationMs)}, ${r.verdict}`);
   out.push('');
   const rows: [string, string][] = [];
+  if (r.shards) rows.push(['shards', shardsLine(r.shards)]);
   rows.push(['connections', `opened ${c.opened}  failed ${c.failed}${fmtReasons(c.failedByReason)}  peak ${c.peak}  time to open ${c.timeToOpenMs === null ? '-' : formatDuration(c.timeToOpenMs)}`]);
   rows.push(['closed', `${c.closed}${fmtReasons(c.closedByReason)}  dropped ${c.dropped}  reconnects ${c.reconnects} (failed attempts ${c.reconnectFailures})`]);
   if (msg.sent > 0 || msg.receivedByPush > 0) {
@@ -333,8 +370,18 @@ export function formatSummary(r: SimReport): string {
   if (r.run.error) out.push('', `error: ${r.run.error}`);
   for (const w of r.warnings) out.push(`WARN ${w}`);
   for (const n of r.notes) out.push(`note: ${n}`);
-  if (r.verdict === 'INCOMPLETE') out.push('INCOMPLETE: the run was interrupted; its figures cover only the part that ran');
+  const missing = r.shards?.missing ?? [];
+  if (missing.length > 0) out.push(`INCOMPLETE: shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${r.shards!.count}`).join(', ')} did not report; the figures cover only the others`);
+  else if (r.verdict === 'INCOMPLETE') out.push('INCOMPLETE: the run was interrupted; its figures cover only the part that ran');
   return out.join('\n');
+}
+
+/** `1/2 (users 1..10)` for one shard; `2 of 2 merged: 1/2 PASS (users 1..10), 2/2 FAIL (...)` for a merge. */
+function shardsLine(s: ShardsSection): string {
+  const part = (p: ShardPart): string => `${shardLabel({ index: p.index, count: s.count })}${p.users ? ` (users ${p.users.first}..${p.users.last})` : ''}`;
+  if (s.parts.length === 1 && s.missing.length === 0 && s.indices.length === 1) return `this report is shard ${part(s.parts[0]!)}`;
+  const missing = s.missing.length > 0 ? `; missing ${s.missing.map((i) => `${i}/${s.count}`).join(', ')}` : '';
+  return `${s.indices.length} of ${s.count} merged: ${s.parts.map((p) => `${part(p)} ${p.verdict}`).join(', ')}${missing}`;
 }
 
 function fmtReasons(rec: Record<string, number>): string {

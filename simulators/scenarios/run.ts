@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { SimRun } from './engine.js';
-import { SimMetrics } from './metrics.js';
+import { SimMetrics, type SimCounters, type TimelinePoint } from './metrics.js';
 import { Progress, type ProgressSink } from './progress.js';
 import { defaultChecks, paceWarnings } from './checks.js';
 import { buildReport, withThresholds, type SimReport } from './report.js';
@@ -15,6 +15,7 @@ import { scrapeRssMB, startTarget, type InProcessStarter, type Target, type Targ
 import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.js';
 import type { TokenSource } from './tokens.js';
 import { Rng, type Weighted } from './units.js';
+import { RunNaming, type ShardPlan } from './shard.js';
 import { provisionRun, ProvisionError, type ProvisionSpec } from '../provision/run.js';
 
 /** The default platform mix: what a mobile-first app's connections look like. */
@@ -64,6 +65,18 @@ export interface SimOptions {
   provision?: ProvisionSpec;
   /** Called with the target once it is up (tests see where it runs). */
   onTarget?: (t: Target) => void;
+  /** This run drives one shard of the users (`--shard i/n`, a worker of `--workers`). */
+  shard?: ShardPlan;
+  /** Called with every per-second sample (a worker forwards them to its parent's progress line). */
+  onSample?: (s: RunSample) => void;
+}
+
+/** A per-second sample with the running totals behind it. */
+export interface RunSample {
+  point: TimelinePoint;
+  counters: SimCounters;
+  errors: number;
+  status: string;
 }
 
 /** What {@link runSim} returns. */
@@ -85,15 +98,16 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   const prefix = o.prefix ?? `sim${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}_`;
   const setupTimeoutMs = o.setupTimeoutMs ?? 60_000;
   const drainMs = o.drainMs ?? 5000;
+  const naming = RunNaming.forShard(prefix, o.shard?.shard, o.shard?.userOffset ?? 0);
   let target: Target;
   try {
     target = await startTarget(o.target, o.inProcess);
   } catch (e) {
-    throw new TargetStartError((e as Error).message);
+    throw new TargetStartError((e as Error).message, { cause: e });
   }
   let tokens = o.tokens;
   if (o.provision) {
-    const ids = o.scenario.userIDs?.(prefix);
+    const ids = o.scenario.userIDs?.(naming);
     if (!ids) {
       await target.close();
       throw new ProvisionError('plan', undefined, `scenario ${o.scenario.name} mints a fresh token per login and cannot run on server-issued tokens (--api): run it against msggw serve with --secret`);
@@ -124,6 +138,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     url: target.url,
     tokens,
     prefix,
+    naming,
     metrics,
     rng,
     platforms: o.platforms ?? DEFAULT_PLATFORMS,
@@ -139,9 +154,11 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   });
   const progress = o.progress ? new Progress(o.progress, o.scenario.name, metrics) : undefined;
   let scraping = false;
+  let status = '';
   const sampler = setInterval(() => {
     const point = metrics.sample();
     progress?.update(point);
+    o.onSample?.({ point, counters: metrics.counters, errors: metrics.errorTotal(), status });
     if (target.metricsUrl !== undefined && !scraping) {
       scraping = true;
       void scrapeRssMB(target.metricsUrl).then((mb) => {
@@ -182,7 +199,10 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
       setMaxListeners(0, s);
       return s;
     },
-    status: (t) => progress?.setStatus(t),
+    status: (t) => {
+      status = t;
+      progress?.setStatus(t);
+    },
     phase: (name) => {
       const now = performance.now();
       const open = phases.at(-1);
@@ -202,7 +222,8 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   }
   if (signal.aborted) notes.push(o.signal?.aborted ? 'interrupted' : 'stopped at the hard time cap (set-up + duration + 10 s)');
   if (!o.signal?.aborted) {
-    progress?.setStatus('draining');
+    status = 'draining';
+    progress?.setStatus(status);
     const drainStart = performance.now();
     const settled = await run.drain(drainMs, drainMs * 12, o.signal);
     const waited = Math.round(performance.now() - drainStart);
@@ -259,6 +280,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     extra,
     phases,
     notes,
+    shard: o.shard,
   });
   const user = o.thresholds ?? [];
   const checks = o.defaultChecks === false ? [] : defaultChecks(o.scenario, user);

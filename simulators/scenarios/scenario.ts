@@ -3,6 +3,7 @@ import type { ReconnectPolicy, SimRun } from './engine.js';
 import type { PaceTarget } from './checks.js';
 import type { Target } from './target.js';
 import type { Rng } from './units.js';
+import type { RunNaming } from './shard.js';
 
 /** Everything a running scenario can use. */
 export interface ScenarioContext {
@@ -55,14 +56,14 @@ export interface Scenario {
    * fetch their tokens before the load. Absent: the scenario cannot run against a provisioned
    * OpenIM (it needs tokens it mints itself).
    */
-  userIDs?(prefix: string): string[];
+  userIDs?(ids: RunNaming): string[];
   /** Platforms the scenario logs in on besides the run's platform mix (scenario file steps). */
   readonly extraPlatforms?: readonly number[];
 }
 
-/** User IDs prefix+1 .. prefix+n, as SimRun.userID numbers them. */
-export function numberedUsers(prefix: string, n: number): string[] {
-  return Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
+/** User IDs of users 1..n, as SimRun.userID numbers them. */
+export function numberedUsers(ids: RunNaming, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => ids.userID(i + 1));
 }
 
 /** Runs `fn` over `items` with at most `limit` at once; stops starting new ones when `signal` aborts. */

@@ -15,7 +15,14 @@ export type TargetSpec =
       /** Embedded Redis to use (nodes with one key share it); default a fresh one, so runs in one process never share state. */
       redisMockKey?: number;
     }
-  | { kind: 'external'; url: string; /** The gateway's Prometheus endpoint, to sample its RSS. */ metricsUrl?: string };
+  | {
+      kind: 'external';
+      url: string;
+      /** The gateway's Prometheus endpoint, to sample its RSS. */
+      metricsUrl?: string;
+      /** A worker of `sim --workers`: its parent hosts the gateway, knows its policy and defines groups on it. */
+      host?: { policy: number | undefined; defineGroup(groupID: string, members: readonly string[]): Promise<boolean> };
+    };
 
 /** A started target. */
 export interface Target {
@@ -47,8 +54,8 @@ export async function startTarget(spec: TargetSpec, inProcess?: InProcessStarter
       kind: 'external',
       url: spec.url,
       metricsUrl: spec.metricsUrl,
-      policy: undefined,
-      defineGroup: async () => false,
+      policy: spec.host?.policy,
+      defineGroup: spec.host ? (g, m) => spec.host!.defineGroup(g, m) : async () => false,
       close: async () => undefined,
     };
   }

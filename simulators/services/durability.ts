@@ -1,15 +1,19 @@
 import type { RedisClient } from '../../src/redis/connect.js';
 
-/** Why the simulators refuse a Redis (the message says what to do). */
-export class VolatileRedisError extends Error {}
+/** Why the simulators refuse a Redis; `suggestion` says what to do. */
+export class VolatileRedisError extends Error {
+  readonly suggestion = 'start redis-server with --appendonly yes (or run CONFIG SET appendonly yes and CONFIG REWRITE), or pass --redis-volatile to accept the loss';
+}
 
 /**
  * The msg simulator keeps messages and seq counters in Redis, and acknowledges a SendMsg once
  * Redis answered. Without AOF a Redis crash (SIGKILL, OOM kill) loses every acknowledged message
  * since the last snapshot and the seq counters restart below seqs clients already hold, so the
- * simulators require AOF on a real Redis: appendfsync everysec or always both survive a process
- * crash (Redis writes the AOF before it replies; only an OS crash can lose the last second with
- * everysec). `allowVolatile` (serve --redis-volatile) accepts a Redis without it.
+ * simulators require AOF on a real Redis. appendfsync always survives a process crash; everysec
+ * nearly always does (Redis writes the AOF before it replies), except while a previous fsync is
+ * still running on a slow disk: Redis then postpones the write for up to 2 s and replies
+ * meanwhile, so a crash in that window loses acknowledged writes and rolls seqs back.
+ * `allowVolatile` (serve --redis-volatile) accepts a Redis without AOF.
  * A Redis that hides CONFIG (managed services rename it) cannot be checked: a warning is logged.
  */
 export async function requireDurableRedis(redis: RedisClient, url: string, o: { allowVolatile: boolean; log?: (line: string) => void }): Promise<void> {
@@ -27,7 +31,6 @@ export async function requireDurableRedis(redis: RedisClient, url: string, o: { 
     return;
   }
   throw new VolatileRedisError(
-    `${url} runs without AOF (appendonly ${appendonly ?? 'unknown'}): a Redis crash would lose acknowledged messages and reuse seqs. ` +
-      'Start redis-server with --appendonly yes (or run CONFIG SET appendonly yes and CONFIG REWRITE), or pass --redis-volatile to accept the loss.',
+    `${url} runs without AOF (appendonly ${appendonly ?? 'unknown'}): a Redis crash would lose acknowledged messages and reuse seqs, so the simulators refuse it`,
   );
 }

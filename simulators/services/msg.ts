@@ -61,7 +61,8 @@ export function msgHandlers(o: MsgSimOptions): Partial<RpcHandlers<MsgMethods>> 
   return {
     SendMsg: async (req, ctx) => {
       const m = req.msgData;
-      if (!m) throw errs.args('msgData is empty');
+      // Upstream's request check (SendMsgReq.Check, run by its server interceptor before SendMsg).
+      if (!m) throw errs.args('MsgData is empty');
       if (!m.sendID) throw errs.args('sendID is empty');
       checkAccess(ctx, m.sendID, o.adminUserIDs);
       let members: string[];

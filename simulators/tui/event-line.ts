@@ -46,6 +46,12 @@ export function eventLine(ev: AdminEvent | LocalEvent): EventLine {
       const reached = ev.reached && ev.reached.length > 0 ? ` → ${ev.reached.join(', ')}` : '';
       return { kind: 'push', color: 'cyan', text: `${who}${ev.userIDs} user(s), ${codes || 'nobody online'}${reached}` };
     }
+    case 'push-dropped': {
+      const m = ev.msg;
+      const who = m ? `${m.sendID}→${m.groupID ? `group ${m.groupID}` : m.recvID}${m.seq ? ` seq ${m.seq}` : ''}: ` : '';
+      const why = ev.reason === 'queue_full' ? 'push queue full' : `deadline passed${ev.waitedMs > 0 ? ` after ${ev.waitedMs} ms in the queue` : ''}`;
+      return { kind: 'push-drop', color: 'red', text: `${who}${why}: ${ev.undeliveredUsers}/${ev.userIDs} user(s) not pushed, ${ev.undeliveredConns} conn(s) answered 1603` };
+    }
     case 'presence': {
       const plats = ev.platformIDs.length > 0 ? ev.platformIDs.map(platLabel).join(',') : 'offline';
       const watchers = ev.watchers && ev.watchers.length > 0 ? `: ${ev.watchers.map((w) => `${w.userID}@${platLabel(w.platformID)}`).join(', ')}` : '';

@@ -65,6 +65,8 @@ export type AdminEvent =
   | Extract<GatewayEvent, { type: 'handshake-fail' }>
   | Extract<GatewayEvent, { type: 'request' }>
   | (Extract<GatewayEvent, { type: 'push' }> & { msg?: PushedMsg; reached?: string[] })
+  /** A hub push refused (queue full) or cut short by its deadline, with what it did not deliver. */
+  | Extract<GatewayEvent, { type: 'push-dropped' }>
   | (Extract<GatewayEvent, { type: 'presence' }> & { watchers?: Watcher[] })
   /** A REST API call (path, user, errCode, ms) served by the simulators' API beside the node. */
   | Extract<GatewayEvent, { type: 'api' }>

@@ -108,6 +108,12 @@ export interface MsggwConfig {
   pushBeforeReply: boolean;
   /** Error replies carry the developer detail in errMsg (upstream's carry code and message only). */
   verboseErrors: boolean;
+  /**
+   * The hub's push queue: pushes delivered at once, and how many (and how many bytes of them) may
+   * wait for a turn until shortly before their call's deadline. Beyond, a push is refused at once;
+   * either way its undelivered users are answered 1603 and counted (msggw_push_drops_total).
+   */
+  pushQueue: { concurrency: number; queued: number; queuedBytes: number };
   /** Groups the msg simulator knows from the start: groupID -> member user IDs. */
   groups: Record<string, string[]>;
 
@@ -216,6 +222,7 @@ export function defaultConfig(): MsggwConfig {
     pushBeforeReply: false,
     verboseErrors: false,
     groups: {},
+    pushQueue: { concurrency: 16_384, queued: 16_384, queuedBytes: 64 * 1024 * 1024 },
     presence: { workers: 4, mergeIntervalMs: 1000, batchSize: 100, renewIntervalMs: 10 * 60_000, nodeTtlMs: 15_000 },
     onlineCache: { slots: 1024, slotSize: 2048, expireMs: 15 * 60_000, maxBytes: 64 * 1024 * 1024 },
     webhooks: {

@@ -28,6 +28,9 @@ export interface ServeFlagValues {
   'max-subscriptions'?: number;
   'max-subscribe-ids'?: number;
   'online-cache-bytes'?: number;
+  'push-concurrency'?: number;
+  'push-queue'?: number;
+  'push-queue-bytes'?: number;
   admin?: string;
   'auth-addr'?: string;
   'user-addr'?: string;
@@ -122,6 +125,13 @@ export function loadServeConfig(f: ServeFlagValues): ServeConfig {
   if (f['inbound-bytes-per-sec'] !== undefined) o.inboundBytesPerSec = f['inbound-bytes-per-sec'];
   if (f['max-subscriptions'] !== undefined) o.maxSubscriptionsPerConn = f['max-subscriptions'];
   if (f['max-subscribe-ids'] !== undefined) o.maxSubscribeIDsPerRequest = f['max-subscribe-ids'];
+  if (f['push-concurrency'] !== undefined || f['push-queue'] !== undefined || f['push-queue-bytes'] !== undefined) {
+    o.pushQueue = {
+      ...(f['push-concurrency'] !== undefined && { concurrency: f['push-concurrency'] }),
+      ...(f['push-queue'] !== undefined && { queued: f['push-queue'] }),
+      ...(f['push-queue-bytes'] !== undefined && { queuedBytes: f['push-queue-bytes'] }),
+    };
+  }
   if (f['online-cache-bytes'] !== undefined) o.onlineCache = { maxBytes: f['online-cache-bytes'] };
   if (f.admin) o.adminUserIDs = f.admin.split(',').map((s) => s.trim()).filter(Boolean);
   if (f['service-names'] !== undefined) {
@@ -156,7 +166,8 @@ export function loadServeConfig(f: ServeFlagValues): ServeConfig {
   if (f['verbose-errors']) o.verboseErrors = true;
   if (f['webhook-url']) {
     const on = { enable: true, timeout: 5 };
-    o.webhooks = { url: f['webhook-url'], afterUserOnline: on, afterUserOffline: on, afterUserKickOff: on };
+    // afterUserKickOff stays as configured: upstream's gateway never posts it (a kick posts afterUserOffline).
+    o.webhooks = { url: f['webhook-url'], afterUserOnline: on, afterUserOffline: on };
   }
   // A bare config leaves the admin stream off; the CLI commands serve it unless told not to.
   o.admin = { enable: f['admin-stream'] ?? true };

@@ -37,6 +37,10 @@ export function validateConfig(cfg: MsggwConfig): void {
     const n = cfg[key] as number;
     if (!Number.isInteger(n) || n < 1) fail(key, flag, `${n} must be a whole number >= 1`);
   }
+  const q = cfg.pushQueue;
+  if (!Number.isInteger(q.concurrency) || q.concurrency < 1) fail('pushQueue.concurrency', '--push-concurrency', `${q.concurrency} must be a whole number >= 1`);
+  if (!Number.isInteger(q.queued) || q.queued < 0) fail('pushQueue.queued', '--push-queue', `${q.queued} must be a whole number >= 0`);
+  if (!Number.isInteger(q.queuedBytes) || q.queuedBytes < 1) fail('pushQueue.queuedBytes', '--push-queue-bytes', `${q.queuedBytes} must be a whole number >= 1`);
   if (cfg.secret === '') fail('secret', '--secret', 'the token secret is empty');
   if (!Number.isInteger(cfg.instanceIndex) || cfg.instanceIndex < 0) fail('instanceIndex', '--index', `instance index ${cfg.instanceIndex} must be a whole number >= 0`);
   const r = cfg.redis;

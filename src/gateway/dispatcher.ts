@@ -41,13 +41,15 @@ interface Forward {
   service: 'msg' | 'push';
   method: keyof MsgMethods | keyof PushMsgServiceMethods;
   codec: MessageCodec<unknown>;
+  /** Upstream's handler runs its validator over the envelope (see {@link checkEnvelope}). */
+  checkEnvelope?: true;
 }
 
 const forwards = new Map<number, Forward>([
   [ReqIdentifier.GetNewestSeq, { service: 'msg', method: 'GetMaxSeq', codec: pb.sdkws.GetMaxSeqReq }],
-  [ReqIdentifier.PullMsgBySeqList, { service: 'msg', method: 'PullMessageBySeqs', codec: pb.sdkws.PullMessageBySeqsReq }],
-  [ReqIdentifier.PullMsg, { service: 'msg', method: 'GetSeqMessage', codec: pb.msg.GetSeqMessageReq }],
-  [ReqIdentifier.GetConvMaxReadSeq, { service: 'msg', method: 'GetConversationsHasReadAndMaxSeq', codec: pb.msg.GetConversationsHasReadAndMaxSeqReq }],
+  [ReqIdentifier.PullMsgBySeqList, { service: 'msg', method: 'PullMessageBySeqs', codec: pb.sdkws.PullMessageBySeqsReq, checkEnvelope: true }],
+  [ReqIdentifier.PullMsg, { service: 'msg', method: 'GetSeqMessage', codec: pb.msg.GetSeqMessageReq, checkEnvelope: true }],
+  [ReqIdentifier.GetConvMaxReadSeq, { service: 'msg', method: 'GetConversationsHasReadAndMaxSeq', codec: pb.msg.GetConversationsHasReadAndMaxSeqReq, checkEnvelope: true }],
   [ReqIdentifier.PullConvLastMessage, { service: 'msg', method: 'GetLastMessage', codec: pb.msg.GetLastMessageReq }],
   [ReqIdentifier.WsLogoutMsg, { service: 'push', method: 'DelUserPushToken', codec: pb.push.DelUserPushTokenReq }],
 ]);
@@ -75,19 +77,27 @@ async function handle(deps: DispatcherDeps, client: Connection, req: Req, ctx: R
   const fwd = forwards.get(req.reqIdentifier);
   if (fwd) {
     validate(fwd.codec, body);
+    if (fwd.checkEnvelope) checkEnvelope(req);
     const pool = fwd.service === 'msg' ? deps.msg : deps.push;
     const svc = await pool.pick();
     return svc.raw(fwd.method as never, body, ctx);
   }
   switch (req.reqIdentifier) {
-    case ReqIdentifier.SendMsg:
-    case ReqIdentifier.SendSignalMsg: {
+    case ReqIdentifier.SendMsg: {
       validate(pb.sdkws.MsgData, body);
       const svc = await deps.msg.pick();
       return svc.raw('SendMsg', wrapField(SEND_MSG_REQ_MSG_DATA, body), ctx);
     }
+    case ReqIdentifier.SendSignalMsg: {
+      // Upstream's SendSignalMessage ignores the request's data and calls SendMsg with a nil
+      // request (every version through main), which the msg service refuses: 1001 ArgsError
+      // ("MsgData is empty"). We make the same call, so a real msg service answers it as upstream's.
+      const svc = await deps.msg.pick();
+      return svc.raw('SendMsg', EMPTY, ctx);
+    }
     case ReqIdentifier.WsSetBackgroundStatus: {
       const r = validate(pb.sdkws.SetAppBackgroundStatusReq, body);
+      checkEnvelope(req);
       client.background = r.isBackground;
       return null;
     }
@@ -113,6 +123,32 @@ function validate<T>(codec: MessageCodec<T>, bytes: Uint8Array): T {
   } catch (e) {
     throw new UndecodablePayload(`data is not a valid ${codec.typeName}: ${(e as Error).message}`);
   }
+}
+
+/** The envelope fields upstream's Req declares `validate:"required"`, in its struct order. */
+const REQUIRED_FIELDS = [
+  ['ReqIdentifier', (r: Req) => r.reqIdentifier !== 0],
+  ['SendID', (r: Req) => r.sendID !== ''],
+  ['OperationID', (r: Req) => r.operationID !== ''],
+  ['MsgIncr', (r: Req) => r.msgIncr !== ''],
+] as const;
+
+/** Thrown by checkEnvelope: the validator's error is no CodeError, so upstream answers 500. */
+class InvalidEnvelope extends Error {}
+
+/**
+ * Upstream's Req has `validate:"required"` tags, but its read loop's Validate is a no-op: only
+ * the handlers of 1002, 1005, 1006 and 2004 run the validator over the envelope, after decoding
+ * the payload. An empty operationID or msgIncr there is 500 ServerInternalError; every other
+ * identifier serves it (an empty sendID never gets here: it closes the connection first).
+ * The detail is go-playground/validator's text.
+ */
+function checkEnvelope(req: Req): void {
+  let why = '';
+  for (const [field, ok] of REQUIRED_FIELDS) {
+    if (!ok(req)) why += `${why ? '\n' : ''}Key: 'Req.${field}' Error:Field validation for '${field}' failed on the 'required' tag`;
+  }
+  if (why) throw new InvalidEnvelope(why);
 }
 
 /** Encodes `bytes` as a length-delimited field of an otherwise empty message, without copying twice. */

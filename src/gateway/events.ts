@@ -32,6 +32,21 @@ export type GatewayEvent =
       /** Who sent what to whom. */
       msg?: { sendID: string; recvID: string; groupID: string; sessionType: number; contentType: number; seq: number };
     }
+  | {
+      /** A hub push refused (queue full) or cut short (deadline): its undelivered users were answered 1603, not dropped silently. */
+      type: 'push-dropped';
+      at: number;
+      reason: 'queue_full' | 'deadline';
+      /** Users the push named. */
+      userIDs: number;
+      /** Users it did not reach. */
+      undeliveredUsers: number;
+      /** Connections here that got no frame because of it. */
+      undeliveredConns: number;
+      /** How long it waited for a turn, ms. */
+      waitedMs: number;
+      msg?: { sendID: string; recvID: string; groupID: string; sessionType: number; contentType: number; seq: number };
+    }
   | { type: 'presence'; at: number; userID: string; platformIDs: number[]; subscribers: number }
   /** A REST API call served beside the node (the simulators' openim-api), reported through the node so watchers see it. */
   | ApiCallEvent;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { parseSdkType, type SdkType } from '../protocol/codecs.js';
-import { CodeError, errs } from '../protocol/errors.js';
+import { errs } from '../protocol/errors.js';
 import { isValidPlatform } from '../protocol/platforms.js';
 
 /** What a client says about itself when it connects (PROTOCOL.md section 2). */
@@ -22,8 +22,8 @@ export interface HandshakeArgs {
 
 /**
  * Parses the upgrade request's parameters, from the query string or from the base64url JSON in
- * `v`, with upstream's checks and messages. Throws a CodeError (ConnArgsErr, or a plain error
- * for a bad `isBackground`, as upstream) on failure.
+ * `v`, with upstream's checks and messages. Throws a CodeError on failure: ConnArgsErr 1602, or
+ * 500 ServerInternalError for a bad `isBackground` (upstream returns strconv's bare error there).
  */
 export function parseHandshake(url: URL, headers: IncomingMessage['headers']): HandshakeArgs {
   const q = url.searchParams;
@@ -41,11 +41,12 @@ export function parseHandshake(url: URL, headers: IncomingMessage['headers']): H
   }
   let compression = q.get('compression') ?? '';
   if (!compression) compression = headerValue(headers, 'compression');
-  const background = goParseBool(q.get('isBackground') ?? '');
-  // Upstream returns strconv's own error here (not a CodeError), which becomes errCode 500.
-  if (background === undefined) {
-    throw new CodeError(500, `strconv.ParseBool: parsing ${JSON.stringify(q.get('isBackground') ?? '')}: invalid syntax`);
-  }
+  const isBackground = q.get('isBackground') ?? '';
+  const background = goParseBool(isBackground);
+  // Upstream returns strconv's own error here (not a CodeError), which apiresp.ParseError turns
+  // into ErrInternalServer with the error's text as its detail: 500 ServerInternalError, errDlt
+  // strconv's text (openimsdk/tools from v0.0.50-alpha.84, v3.8.3-patch.5 on; before, errMsg held the text).
+  if (background === undefined) throw errs.internal(`strconv.ParseBool: parsing ${goQuote(isBackground)}: invalid syntax`);
   return check({
     token: q.get('token') ?? '',
     userID: q.get('sendID') ?? '',
@@ -71,45 +72,67 @@ interface RawArgs {
   sdkVersion: string;
 }
 
+/** The `v` form's fields (upstream's UserConnContextInfo JSON names) and their Go types. */
+const V_FIELDS = {
+  token: 'string',
+  userID: 'string',
+  platformID: 'int',
+  operationID: 'string',
+  compression: 'string',
+  sdkType: 'string',
+  sendResponse: 'bool',
+  background: 'bool',
+  sdkVersion: 'string',
+} as const;
+type VField = keyof typeof V_FIELDS;
+const V_BY_FOLDED = new Map<string, VField>((Object.keys(V_FIELDS) as VField[]).map((k) => [k.toLowerCase(), k]));
+
+/** How Go's encoding/json names a JSON value in an UnmarshalTypeError. */
+function goJsonKind(x: unknown): string {
+  if (Array.isArray(x)) return 'array';
+  if (typeof x === 'boolean') return 'bool';
+  return typeof x === 'object' ? 'object' : typeof x;
+}
+
+/**
+ * The base64url JSON `v` form, decoded as upstream's json.Unmarshal into UserConnContextInfo:
+ * keys match fields case-insensitively and a later key wins; null leaves a field empty; the first
+ * value of the wrong type (in document order) fails with Go's UnmarshalTypeError text, which
+ * upstream wraps as ConnArgsErr "data is not json, info=...".
+ */
 function parseJsonForm(v: string): HandshakeArgs {
   // Go's RawURLEncoding: URL alphabet, no padding.
   if (!/^[A-Za-z0-9_-]*$/.test(v) || v.length % 4 === 1) throw errs.connArgs('data is not base64');
+  const notJson = (why: string) => errs.connArgs(`data is not json, info=${why}`);
   let info: unknown;
   try {
     info = JSON.parse(Buffer.from(v, 'base64url').toString('utf8'));
   } catch (e) {
-    throw errs.connArgs(`data is not json: ${(e as Error).message}`);
+    throw notJson((e as Error).message);
   }
-  if (!info || typeof info !== 'object' || Array.isArray(info)) throw errs.connArgs('data is not json: not an object');
-  const o = info as Record<string, unknown>;
-  // Go's encoding/json matches object keys to struct fields case-insensitively ("UserID" fills
-  // userID), and a later matching key overwrites an earlier one.
-  const field = (k: string): unknown => {
-    const want = k.toLowerCase();
-    let found: unknown;
-    for (const [key, val] of Object.entries(o)) if (key === k || key.toLowerCase() === want) found = val;
-    return found;
-  };
-  const str = (k: string): string => {
-    const x = field(k);
-    if (x === undefined || x === null) return '';
-    if (typeof x !== 'string') throw errs.connArgs(`data is not json: ${k} is not a string`);
-    return x;
-  };
-  const bool = (k: string): boolean => {
-    const x = field(k);
-    if (x === undefined || x === null) return false;
-    if (typeof x !== 'boolean') throw errs.connArgs(`data is not json: ${k} is not a bool`);
-    return x;
-  };
-  const p = field('platformID');
-  if (p !== undefined && p !== null && (typeof p !== 'number' || !Number.isInteger(p))) {
-    throw errs.connArgs('data is not json: platformID is not an int');
+  // A JSON null unmarshals into the struct as nothing at all (every field stays empty).
+  if (info !== null && (typeof info !== 'object' || Array.isArray(info))) {
+    throw notJson(`json: cannot unmarshal ${goJsonKind(info)} into Go value of type msggateway.UserConnContextInfo`);
   }
+  const got: { [K in VField]?: unknown } = {};
+  for (const [key, val] of Object.entries((info ?? {}) as Record<string, unknown>)) {
+    const f = V_BY_FOLDED.get(key.toLowerCase());
+    if (f === undefined || val === null) continue;
+    const want = V_FIELDS[f];
+    const ok = want === 'string' ? typeof val === 'string' : want === 'bool' ? typeof val === 'boolean' : typeof val === 'number' && Number.isSafeInteger(val);
+    if (!ok) {
+      // Go names the literal only for a number that does not fit an int field.
+      const kind = typeof val === 'number' && want === 'int' ? `number ${String(val)}` : goJsonKind(val);
+      throw notJson(`json: cannot unmarshal ${kind} into Go struct field UserConnContextInfo.${f} of type ${want}`);
+    }
+    got[f] = val;
+  }
+  const str = (k: VField): string => (got[k] as string | undefined) ?? '';
+  const bool = (k: VField): boolean => (got[k] as boolean | undefined) ?? false;
   return check({
     token: str('token'),
     userID: str('userID'),
-    platformID: typeof p === 'number' ? p : 0,
+    platformID: (got.platformID as number | undefined) ?? 0,
     operationID: str('operationID'),
     compression: str('compression'),
     sdkType: str('sdkType'),
@@ -159,6 +182,28 @@ function goAtoi(s: string): number | undefined {
   const n = Number(s);
   return Number.isSafeInteger(n) ? n : undefined;
 }
+
+/**
+ * Go's strconv.Quote, as strconv's errors quote the input: printable runes as they are, `"` and
+ * `\` escaped, the rest as \a \b \f \n \r \t \v, \xNN, \uNNNN or \UNNNNNNNN.
+ */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += '\\' + ch;
+    else if (c === 0x20 || !NOT_PRINTABLE.test(ch)) out += ch;
+    else if (GO_SHORT_ESCAPES[c] !== undefined) out += GO_SHORT_ESCAPES[c];
+    else if (c < 0x80) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c < 0x10000) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += `\\U${c.toString(16).padStart(8, '0')}`;
+  }
+  return out + '"';
+}
+
+/** Go's unicode.IsPrint is false for these: control, format, surrogate, private-use, unassigned and separators (but the ASCII space). */
+const NOT_PRINTABLE = /^[\p{C}\p{Z}]$/u;
+const GO_SHORT_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 12: '\\f', 10: '\\n', 13: '\\r', 9: '\\t', 11: '\\v' };
 
 /** Go's strconv.ParseBool. */
 export function goParseBool(s: string): boolean | undefined {

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CodeError, errs } from '../protocol/errors.js';
+import { goJsonString } from '../protocol/json.js';
 import { platformName } from '../protocol/platforms.js';
 import type { RpcContext } from '../rpc/context.js';
 import type { Signal } from '../util/signal.js';
@@ -101,7 +102,7 @@ export class WsServer {
         res.end('Bad Request: this endpoint only accepts WebSocket upgrades\n');
       },
       (e: unknown) => {
-        const body = errorBody(e);
+        const body = errorBody(e instanceof AuthRefusal ? e.cause : e);
         res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
         res.end(body);
       },
@@ -125,20 +126,25 @@ export class WsServer {
     if (this.opts.connCount() + this.handshaking > this.opts.maxConnNum) throw errs.connOverMaxNum('over max conn num limit');
     const url = new URL(req.url ?? '/', 'http://gateway');
     const args = parseHandshake(url, req.headers);
-    const ctx: RpcContext = { operationID: args.operationID, opUserID: args.userID, platform: platformName(args.platformID) };
-    let claims: { userID: string; platformID: number };
     try {
-      claims = await withTimeout(this.opts.auth.parseToken(args.token, ctx), this.opts.handshakeTimeoutMs);
+      await this.authenticate(args);
     } catch (e) {
-      (e as { args?: HandshakeArgs }).args = args; // lets reject() honour isMsgResp for token errors
-      throw e;
+      throw new AuthRefusal(e, args);
     }
-    if (claims.userID !== args.userID) throw errs.tokenInvalid(`token uid ${claims.userID} != userID ${args.userID}`);
-    if (claims.platformID !== args.platformID) throw errs.tokenInvalid(`token platform ${claims.platformID} != platformID ${args.platformID}`);
     return args;
   }
 
-  private reject(req: IncomingMessage, socket: Duplex, head: Buffer, e: unknown): void {
+  /** The token check and upstream's validateRespWithRequest: the token must be this user's, on this platform. */
+  private async authenticate(args: HandshakeArgs): Promise<void> {
+    const ctx: RpcContext = { operationID: args.operationID, opUserID: args.userID, platform: platformName(args.platformID) };
+    const claims = await withTimeout(this.opts.auth.parseToken(args.token, ctx), this.opts.handshakeTimeoutMs);
+    if (claims.userID !== args.userID) throw errs.tokenInvalid(`token uid ${claims.userID} != userID ${args.userID}`);
+    if (claims.platformID !== args.platformID) throw errs.tokenInvalid(`token platform ${claims.platformID} != platformID ${args.platformID}`);
+  }
+
+  private reject(req: IncomingMessage, socket: Duplex, head: Buffer, refusal: unknown): void {
+    const args = refusal instanceof AuthRefusal ? refusal.args : undefined;
+    const e = refusal instanceof AuthRefusal ? refusal.cause : refusal;
     const body = errorBody(e);
     const code = e instanceof CodeError ? e.code : 500;
     const events = this.opts.events;
@@ -152,13 +158,13 @@ export class WsServer {
         remoteAddr: remoteAddrOf(req).remembered,
       });
     }
-    const args = (e as { args?: HandshakeArgs } | undefined)?.args;
-    // Upstream reports token errors as a text frame when the client asked for it (isMsgResp):
-    // one small frame, then the close; the socket is dropped after 2 s whatever the peer does.
+    // Upstream's handlerError (v3.8.3-patch.13 and later, main): once the arguments parsed, a
+    // client that asked for isMsgResp gets the error as a text frame after the upgrade (a browser
+    // cannot read a refused upgrade's body), then the TCP connection is closed without a close
+    // frame (gorilla's Conn.Close), so the peer sees 1006. Argument errors (args unknown) stay HTTP.
     if (args?.sendResponse && !this.closing && isUpgrade(req)) {
       this.wss.handleUpgrade(req, socket, head, (ws) => {
-        ws.send(body, () => ws.close(1000));
-        setTimeout(() => ws.terminate(), 2000).unref();
+        ws.send(body, () => ws.terminate());
       });
       return;
     }
@@ -178,12 +184,24 @@ export class WsServer {
   }
 }
 
-/** The JSON body upstream's apiresp writes for an error. */
-export function errorBody(e: unknown): string {
-  if (e instanceof CodeError) {
-    return JSON.stringify({ errCode: e.code, errMsg: e.message, errDlt: e.detail || e.message });
+/** A failure after the arguments parsed (token check, user/platform mismatch): isMsgResp applies to it. */
+class AuthRefusal extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly args: HandshakeArgs,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
   }
-  return JSON.stringify({ errCode: 500, errMsg: e instanceof Error ? e.message : String(e), errDlt: '' });
+}
+
+/**
+ * The JSON upstream's apiresp.ParseError makes of an error, byte for byte as Go's encoding/json
+ * writes it: a CodeError keeps code, message and detail (errDlt is the detail only, empty when
+ * there is none); anything else is 500 ServerInternalError with the error's text as errDlt.
+ */
+export function errorBody(e: unknown): string {
+  const ce = e instanceof CodeError ? e : errs.internal(e instanceof Error ? e.message : String(e));
+  return `{"errCode":${ce.code},"errMsg":${goJsonString(ce.message)},"errDlt":${goJsonString(ce.detail)}}`;
 }
 
 function isUpgrade(req: IncomingMessage): boolean {

@@ -11,6 +11,8 @@ export interface GaugeSource {
   users: number;
   /** Open long connections. */
   conns: number;
+  /** Hub pushes waiting for a turn. */
+  pushQueue?: number;
 }
 
 export interface GatewayMetricsOptions {
@@ -65,6 +67,7 @@ export class GatewayMetrics {
   private readonly handshakeFailures: Counter<'code'>;
   private readonly disconnects: Counter<'reason'>;
   private readonly webhookFailures: Counter<'callback'>;
+  private readonly pushDrops: Counter<'reason'>;
   private readonly requestDuration: FastHistogram;
   /** Frames in by reqIdentifier label since the last collect (added to framesIn at scrape: per-frame prom-client calls cost 1.5% of a round trip). */
   private readonly framesInPending = new Map<string, number>();
@@ -89,6 +92,14 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.set(read().conns);
+      },
+    });
+    new Gauge({
+      name: 'msggw_push_queue_depth',
+      help: 'Hub pushes waiting for a turn (bounded in count and bytes; beyond, pushes are refused and counted in msggw_push_drops_total).',
+      registers,
+      collect() {
+        this.set(read().pushQueue ?? 0);
       },
     });
     // prom-client keeps a counter's name as given, so this is exposed as plain `rpc_count`, like upstream.
@@ -142,6 +153,12 @@ export class GatewayMetrics {
       name: 'msggw_webhook_failures_total',
       help: 'Webhook POSTs that failed (non-2xx, network error or timeout), by callback command.',
       labelNames: ['callback'],
+      registers,
+    });
+    this.pushDrops = new Counter({
+      name: 'msggw_push_drops_total',
+      help: 'Hub pushes not delivered to every user they named, by reason (queue_full: refused at once; deadline: the call\'s deadline passed waiting or delivering). Their undelivered connections are answered 1603.',
+      labelNames: ['reason'],
       registers,
     });
     this.requestDuration = new FastHistogram(
@@ -205,6 +222,11 @@ export class GatewayMetrics {
   /** One failed webhook POST of `callback` (upstream's command name). */
   countWebhookFailure(callback: string): void {
     this.webhookFailures.inc({ callback });
+  }
+
+  /** One hub push refused or cut short, by reason. */
+  countPushDrop(reason: string): void {
+    this.pushDrops.inc({ reason });
   }
 
   /** `n` per-connection push results with OpenIM result `code` (0 = delivered). */

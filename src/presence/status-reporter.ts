@@ -35,6 +35,8 @@ export interface StatusReporterOptions {
   maxPendingPerWorker?: number;
   /** How long `close()` waits for the final flush, ms. Default 5000. */
   closeTimeoutMs?: number;
+  /** Told about each user a lease renewal re-reports as online (upstream posts afterUserOnline for them); exceptions are ignored. */
+  onRenew?(userID: string): void;
   /** Told after every send attempt (webhooks, logs, metrics); exceptions are ignored. */
   onBatch?(batch: readonly OnlineStatusChange[], error: unknown): void;
 }
@@ -200,7 +202,13 @@ export class StatusReporter {
     if (!this.opts.onlineNow || !this.accepting) return;
     this.counters.renewals++;
     for (const u of this.opts.onlineNow()) {
-      if (u.platformIDs.length > 0) this.report({ userID: u.userID, online: [...u.platformIDs], offline: [] });
+      if (u.platformIDs.length === 0) continue;
+      this.report({ userID: u.userID, online: [...u.platformIDs], offline: [] });
+      try {
+        this.opts.onRenew?.(u.userID);
+      } catch {
+        // An observer's bug must not stop the renewal.
+      }
     }
   }
 

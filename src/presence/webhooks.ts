@@ -176,17 +176,20 @@ export class Webhooks {
     return true;
   }
 
-  /** afterUserOnline: a platform of the user came online on this node. */
+  /** afterUserOnline: the user has this connection here (when it fires: webhook-triggers.ts). */
   afterUserOnline(event: UserOnlineEvent): boolean {
     return this.fire('afterUserOnline', event);
   }
 
-  /** afterUserOffline: a platform of the user went offline on this node. */
+  /** afterUserOffline: a connection of the user on this platform went away here. */
   afterUserOffline(event: UserOfflineEvent): boolean {
     return this.fire('afterUserOffline', event);
   }
 
-  /** afterUserKickOff: a connection of the user was kicked by another login. */
+  /**
+   * afterUserKickOff, for completeness of upstream's callback set: the node never fires it, as
+   * upstream's gateway never does (webhook-triggers.ts; a kick posts afterUserOffline).
+   */
   afterUserKickOff(event: UserKickOffEvent): boolean {
     return this.fire('afterUserKickOff', event);
   }

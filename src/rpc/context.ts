@@ -53,11 +53,12 @@ function strings(md: Metadata, key: string): string[] {
 
 /**
  * Reads incoming metadata into a context (the server interceptor's half).
- * A call without exactly one operationID is an ArgsError, as upstream requires.
+ * A call without exactly one operationID is an ArgsError. An empty one is accepted, as upstream's
+ * server interceptor counts the values only: a client request with an empty operationID is served.
  */
 export function metadataToContext(md: Metadata): RpcContext {
   const ops = strings(md, KEY_OPERATION_ID);
-  if (ops.length !== 1 || ops[0] === '') throw errs.args('operationID error: the operationID metadata key is required');
+  if (ops.length !== 1) throw errs.args('operationID error: the operationID metadata key is required');
   const ctx: RpcContext = { operationID: ops[0]! };
   const one = (key: string): string | undefined => {
     const v = strings(md, key);

@@ -48,7 +48,12 @@ describe('msggw client one-shot requests', () => {
     const r = await runCli(['client', '--url', ws, '--user', 'oc-c', '--send', 'oc-d', '--signal', '--text', 'ring', '--background', '--logout']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/background on \(2004 WsSetBackgroundStatus, [\d.]+ ms\)/);
-    expect(r.stdout).toMatch(/sent {2}serverMsgID=[0-9a-f]{32} clientMsgID=[0-9a-f]{32} \(1004 SendSignalMsg, [\d.]+ ms\)/);
+    // Upstream's answer to every 1004, printed as such; the later requests still run (exit 0).
+    expect(r.stdout).toMatch(/signal answered errCode=1001 ArgsError \(1004 SendSignalMsg, [\d.]+ ms\): not delivered\. OpenIM's gateway answers every 1004 so/);
+    expect(r.stdout).not.toMatch(/sent {2}serverMsgID/);
+    const j = await runCli(['client', '--url', ws, '--user', 'oc-c', '--send', 'oc-d', '--signal', '--json']);
+    expect(j.code).toBe(0);
+    expect(jsonLines(j.stdout).find((e) => e.event === 'signal')).toMatchObject({ reqIdentifier: 1004, delivered: false, errCode: 1001, errMsg: 'ArgsError' });
     expect(r.stdout).toMatch(/logged out \(2003 WsLogoutMsg/);
     expect(r.stdout).toContain('closed code=1000 reason=logout');
   });

@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HandshakeError, OpenIMClient } from '../../simulators/client/index.js';
 import { mintToken } from '../../simulators/services/jwt.js';
 import { redisKeys } from '../../src/redis/keys.js';
 import type { Harness } from '../../harness/harness.js';
 import { connectOk, connectRaw, connectURLRaw, RawClient, startNode, type HttpRefusal } from '../helpers/gateway.js';
+
+/** The client of a handshake upstream refuses with a text frame after the upgrade. */
+function textRefusal(r: RawClient | HttpRefusal): RawClient {
+  if (!(r instanceof RawClient)) throw new Error(`expected an upgrade and a text frame, got HTTP ${r.status} ${r.raw}`);
+  return r;
+}
 
 function refused(r: RawClient | HttpRefusal): HttpRefusal {
   if (r instanceof RawClient) {
@@ -44,10 +51,17 @@ describe('handshake (PROTOCOL.md section 2) against a real node', () => {
     expect(r.body.errDlt).toBe('operationID is empty');
   });
 
-  it('refuses an invalid isBackground like upstream (strconv error, code 500)', async () => {
-    const r = refused(await connectRaw(node, { user: 'h1', platform: 5, query: { isBackground: null } }));
-    expect(r.body.errCode).toBe(500);
-    expect(r.body.errMsg).toContain('ParseBool');
+  // Upstream returns strconv's bare error; apiresp.ParseError (openimsdk/tools v0.0.50-alpha.84 on:
+  // v3.8.3-patch.5 and later, main) makes it ErrInternalServer with strconv's text as the detail.
+  it.each([
+    ['missing', null, '{"errCode":500,"errMsg":"ServerInternalError","errDlt":"strconv.ParseBool: parsing \\"\\": invalid syntax"}'],
+    ['yes', 'yes', '{"errCode":500,"errMsg":"ServerInternalError","errDlt":"strconv.ParseBool: parsing \\"yes\\": invalid syntax"}'],
+    // strconv.Quote escapes the control character, then Go's JSON escapes the backslash, the quotes and <, > (HTML-safe).
+    ['<b>\u0001', '<b>\u0001', '{"errCode":500,"errMsg":"ServerInternalError","errDlt":"strconv.ParseBool: parsing \\"\\u003cb\\u003e\\\\x01\\": invalid syntax"}'],
+  ])('refuses isBackground %j like upstream: 500 ServerInternalError, strconv text in errDlt', async (_what, value, raw) => {
+    const r = refused(await connectRaw(node, { user: 'h1', platform: 5, query: { isBackground: value } }));
+    expect(r.status).toBe(200);
+    expect(r.raw).toBe(raw);
   });
 
   it('refuses garbage tokens with TokenMalformed 1503', async () => {
@@ -72,12 +86,47 @@ describe('handshake (PROTOCOL.md section 2) against a real node', () => {
     expect(refused(await connectRaw(node, { user: 'h4', platform: 5, token: plat })).body).toMatchObject({ errCode: 1502, errDlt: 'token platform 1 != platformID 5' });
   });
 
-  it('with isMsgResp reports a token error as a text frame, then closes', async () => {
-    const r = await connectRaw(node, { user: 'h5', platform: 5, token: 'bad', isMsgResp: true });
-    expect(r).toBeInstanceOf(RawClient);
-    const c = r as RawClient;
-    expect(JSON.parse(await c.waitText())).toMatchObject({ errCode: 1503 });
-    await c.closed;
+  // Upstream's handlerError (ws_server.go, v3.8.3-patch.13 and later, main): after the arguments
+  // parsed, isMsgResp gets the error as one text frame after the upgrade, then gorilla's Conn.Close:
+  // the TCP connection ends without a close frame, so the client sees 1006.
+  it('with isMsgResp reports a token error as a text frame, then drops the connection (1006)', async () => {
+    const c = textRefusal(await connectRaw(node, { user: 'h5', platform: 5, token: 'bad', isMsgResp: true }));
+    const body = JSON.parse(await c.waitText()) as { errCode: number; errMsg: string };
+    expect(body).toMatchObject({ errCode: 1503, errMsg: 'TokenMalformedError' });
+    expect(await c.closed).toEqual({ code: 1006, reason: '' });
+    expect(c.texts).toHaveLength(1);
+    expect(c.frames).toHaveLength(0);
+  });
+
+  it('with isMsgResp reports a user or platform mismatch as a text frame too (not HTTP)', async () => {
+    const other = mintToken(node.cfg.secret, 'h3', 5, 1);
+    const u = textRefusal(await connectRaw(node, { user: 'h4', platform: 5, token: other, isMsgResp: true }));
+    expect(await u.waitText()).toBe('{"errCode":1502,"errMsg":"TokenInvalidError","errDlt":"token uid h3 != userID h4"}');
+    expect((await u.closed).code).toBe(1006);
+    const plat = mintToken(node.cfg.secret, 'h4', 1, 1);
+    const p = textRefusal(await connectRaw(node, { user: 'h4', platform: 5, token: plat, isMsgResp: true }));
+    expect(await p.waitText()).toBe('{"errCode":1502,"errMsg":"TokenInvalidError","errDlt":"token platform 1 != platformID 5"}');
+    expect((await p.closed).code).toBe(1006);
+    // The same mismatch in the `v` JSON form (sendResponse), as the JS SDK sends it.
+    const v = Buffer.from(JSON.stringify({ token: other, userID: 'h4', platformID: 5, operationID: 'opv2', sdkType: 'js', sendResponse: true })).toString('base64url');
+    const j = textRefusal(await connectURLRaw(`${node.addresses.ws}?v=${v}`, { user: 'h4', platform: 5, sdkType: 'js' }));
+    expect(await j.waitText()).toBe('{"errCode":1502,"errMsg":"TokenInvalidError","errDlt":"token uid h3 != userID h4"}');
+  });
+
+  it("the simulated SDK reads the text-frame refusal despite the 1006 that follows", async () => {
+    const other = mintToken(node.cfg.secret, 'h3', 5, 1);
+    const c = new OpenIMClient({ url: node.addresses.ws!, userID: 'h4', platformID: 5, token: other, sdkType: 'js', isMsgResp: true, reconnect: { enabled: false } });
+    const err = await c.connect().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HandshakeError);
+    expect(err).toMatchObject({ kind: 'text', errCode: 1502, errMsg: 'TokenInvalidError', errDlt: 'token uid h3 != userID h4' });
+    expect(c.state).toBe('closed');
+  });
+
+  it('with isMsgResp still answers argument errors over HTTP (upstream knows isMsgResp only once they parsed)', async () => {
+    const r = refused(await connectRaw(node, { user: 'h5', platform: 5, isMsgResp: true, query: { sdkType: 'rust' } }));
+    expect(r.raw).toBe('{"errCode":1602,"errMsg":"args err, need token, sendID, platformID","errDlt":"sdkType is invalid"}');
+    const b = refused(await connectRaw(node, { user: 'h5', platform: 5, isMsgResp: true, query: { isBackground: 'no' } }));
+    expect(b.body).toMatchObject({ errCode: 500, errMsg: 'ServerInternalError' });
   });
 
   it('with isMsgResp sends the success text frame first', async () => {

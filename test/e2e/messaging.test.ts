@@ -73,6 +73,8 @@ describe.each(variants)('messaging end to end ($sdkType, gzip=$gzip)', ({ sdkTyp
     const conv = `si_${[me, 'peer'].sort().join('_')}`;
     const cases: [number, Uint8Array | null][] = [
       [1003, pb.sdkws.MsgData.encode({ sendID: me, recvID: 'peer', sessionType: 1, contentType: 101, content: text('x') })],
+      [1003, pb.sdkws.MsgData.encode({ sendID: me, recvID: 'peer', sessionType: 1, contentType: 1601, content: text('second') })],
+      // Upstream answers every 1004 with ArgsError (test/e2e/dispatch-errors.test.ts); echoed all the same.
       [1004, pb.sdkws.MsgData.encode({ sendID: me, recvID: 'peer', sessionType: 1, contentType: 1601, content: text('signal') })],
       [1001, pb.sdkws.GetMaxSeqReq.encode({ userID: me })],
       [1002, pb.sdkws.PullMessageBySeqsReq.encode({ userID: me, seqRanges: [{ conversationID: conv, begin: 1, end: 2, num: 2 }] })],
@@ -84,7 +86,7 @@ describe.each(variants)('messaging end to end ($sdkType, gzip=$gzip)', ({ sdkTyp
     for (const [id, data] of cases) {
       const msgIncr = c.send(id, data);
       const r = await c.waitFor((f) => f.msgIncr === msgIncr);
-      expect(r, `reply to ${id}`).toMatchObject({ reqIdentifier: id, msgIncr, operationID: `op-${msgIncr}`, errCode: 0 });
+      expect(r, `reply to ${id}`).toMatchObject({ reqIdentifier: id, msgIncr, operationID: `op-${msgIncr}`, errCode: id === 1004 ? 1001 : 0 });
     }
     const get = (id: number) => c.frames.find((f) => f.reqIdentifier === id)!.data!;
     expect(pb.msg.GetSeqMessageResp.decode(get(1005)).msgs[conv]!.Msgs.map((m) => m.seq)).toEqual([1, 2]);

@@ -44,7 +44,9 @@ export class NodeProcess {
 
   async restart(): Promise<void> {
     await this.kill('SIGKILL');
-    this.current = await startServe(['--port', String(this.wsPort), '--hub-port', String(this.hubPort), ...this.args]);
+    // 45 s, not startServe's 20 s: a restart competes with the load, the survivor and the sims for
+    // the CPU, and on a shared 2-core box a cold `msggw serve` start alone took over 20 s.
+    this.current = await startServe(['--port', String(this.wsPort), '--hub-port', String(this.hubPort), ...this.args], 45_000);
     // startServe rejects on an early exit only until it resolved; a later exit is this process's business.
     this.current.proc.on('error', () => undefined);
   }

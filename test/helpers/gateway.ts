@@ -34,6 +34,8 @@ export interface HttpRefusal {
   status: number;
   contentType: string;
   body: { errCode: number; errMsg: string; errDlt: string };
+  /** The body exactly as it came (for byte-for-byte comparisons with Go's encoding/json). */
+  raw: string;
 }
 
 /**
@@ -71,9 +73,9 @@ export class RawClient {
   }
 
   /** Sends one request envelope (gzipped when the connection asked for gzip). */
-  send(reqIdentifier: number, data: Uint8Array | null, over: { sendID?: string; msgIncr?: string } = {}): string {
+  send(reqIdentifier: number, data: Uint8Array | null, over: { sendID?: string; msgIncr?: string; operationID?: string } = {}): string {
     const msgIncr = over.msgIncr ?? `${this.o.user}_${++this.n}`;
-    const bytes = this.codec.encodeReq(makeReq({ reqIdentifier, sendID: over.sendID ?? this.o.user, operationID: `op-${msgIncr}`, msgIncr, data }));
+    const bytes = this.codec.encodeReq(makeReq({ reqIdentifier, sendID: over.sendID ?? this.o.user, operationID: over.operationID ?? `op-${msgIncr}`, msgIncr, data }));
     this.ws.send(this.o.gzip ? gzipFrame(bytes) : bytes);
     return msgIncr;
   }
@@ -165,7 +167,7 @@ export function connectURLRaw(url: string, o: RawOpts): Promise<RawClient | Http
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => {
         try {
-          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type']), body: JSON.parse(body) });
+          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type']), body: JSON.parse(body), raw: body });
         } catch (e) {
           reject(new Error(`unexpected body ${body}: ${(e as Error).message}`));
         }

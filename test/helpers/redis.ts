@@ -8,7 +8,11 @@ import { join } from 'node:path';
 /**
  * A throwaway `redis-server` bound to loopback on a free port, in a temp dir of its own, with
  * AOF on (appendfsync everysec): what msggw's simulators require of a real Redis. Pass
- * `{ aof: false }` for a server without persistence (a restart comes back empty).
+ * `{ aof: false }` for a server without persistence (a restart comes back empty), and
+ * `{ fsync: 'always' }` where a test SIGKILLs Redis and counts on every acknowledged write
+ * surviving: with everysec Redis postpones its AOF write while the previous fsync is still
+ * running (up to 2 s on a busy disk) and replies meanwhile, so a crash then loses writes it
+ * acknowledged.
  */
 export interface RedisServer {
   readonly port: number;
@@ -85,18 +89,19 @@ async function waitForPing(port: number, proc: ChildProcess, log: () => string, 
  * Spawns `redis-server --port P --dir <tmp> --save '' --appendonly yes|no` on a free loopback
  * port and waits until it answers PING. Call `stop()` when done (an exit hook kills leftovers).
  */
-export async function startRedisServer(opts: { aof?: boolean } = {}): Promise<RedisServer> {
+export async function startRedisServer(opts: { aof?: boolean; fsync?: 'everysec' | 'always' } = {}): Promise<RedisServer> {
   requireRedisServer();
   installExitHook();
   const port = await freePort();
   const aof = opts.aof ?? true;
+  const fsync = opts.fsync ?? 'everysec';
   let dir = mkdtempSync(join(tmpdir(), 'msggw-redis-'));
   let proc: ChildProcess | undefined;
   let output = '';
 
   const launch = async (): Promise<void> => {
     output = '';
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', aof ? 'yes' : 'no', '--appendfsync', 'everysec'];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', aof ? 'yes' : 'no', '--appendfsync', fsync];
     const p = spawn('redis-server', args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });

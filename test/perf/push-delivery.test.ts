@@ -142,11 +142,12 @@ describe('PushDelivery: results as upstream reports them', () => {
     expect(delivery.stats).toMatchObject({ deliveries: 1, failed: 1, iosBackground: 1 });
   });
 
-  it('answers users not reached before the deadline with empty results', async () => {
+  it('answers users not reached before the deadline 1603 per connection (never an empty success)', async () => {
     const { delivery, conns, ids } = setup(600);
     const r = await delivery.push(msg(1), ids, 'op', new Date(Date.now() - 1));
     expect(r).toHaveLength(600);
-    expect(r.every((x) => x.resp.length === 0 && !x.onlinePush)).toBe(true);
+    expect(r.every((x) => !x.onlinePush && x.resp.length === 1 && x.resp[0]!.ResultCode === 1603)).toBe(true);
     expect(conns.every((c) => c.frames.length === 0)).toBe(true);
+    expect(delivery.stats.dropped).toBe(1);
   });
 });

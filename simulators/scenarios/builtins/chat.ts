@@ -18,7 +18,7 @@ export function chatScenario(p: ChatParams): Scenario {
   return {
     name: 'chat',
     params: { ...p },
-    userIDs: (prefix) => numberedUsers(prefix, p.users),
+    userIDs: (ids) => numberedUsers(ids, p.users),
     trackMessages: true,
     defaultChecks: [...MESSAGE_CHECKS, 'kicks.unexpected==0'],
     paceTargets: (m) => [rateTarget(p.rate, p.durationMs, m)],

@@ -21,7 +21,7 @@ export function connectScenario(p: ConnectParams): Scenario {
   return {
     name: 'connect',
     params: { ...p },
-    userIDs: (prefix) => numberedUsers(prefix, p.users),
+    userIDs: (ids) => numberedUsers(ids, p.users),
     trackMessages: false,
     defaultChecks: ['connections.opened>0', 'kicks.unexpected==0'],
     // The ramp counts from the first dial to the last handshake (time.open).

@@ -30,7 +30,7 @@ export function groupScenario(p: GroupParams): Scenario {
   return {
     name: 'group',
     params: { ...p },
-    userIDs: (prefix) => numberedUsers(prefix, p.members),
+    userIDs: (ids) => numberedUsers(ids, p.members),
     trackMessages: true,
     defaultChecks: [...MESSAGE_CHECKS, 'kicks.unexpected==0'],
     paceTargets: (m) => [rateTarget(p.rate, p.durationMs, m)],

@@ -38,7 +38,7 @@ export function presenceScenario(p: PresenceParams): Scenario {
     name: 'presence',
     params: { ...p },
     // Presence names its users <prefix>w<i> (watched) and <prefix>s<i> (subscribers).
-    userIDs: (prefix) => [...Array.from({ length: p.watched }, (_, i) => `${prefix}w${i + 1}`), ...Array.from({ length: p.subscribers }, (_, i) => `${prefix}s${i + 1}`)],
+    userIDs: (ids) => [...Array.from({ length: p.watched }, (_, i) => ids.groupID(`w${i + 1}`)), ...Array.from({ length: p.subscribers }, (_, i) => ids.groupID(`s${i + 1}`))],
     trackMessages: false,
     defaultChecks: ['presence.notifications>0', 'presence.stale==0', 'kicks.unexpected==0'],
     async run(ctx) {

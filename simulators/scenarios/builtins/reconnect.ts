@@ -26,7 +26,7 @@ export function reconnectScenario(p: ReconnectParams): Scenario {
   return {
     name: 'reconnect',
     params: { ...p },
-    userIDs: (prefix) => numberedUsers(prefix, p.users),
+    userIDs: (ids) => numberedUsers(ids, p.users),
     trackMessages: true,
     defaultChecks: [...MESSAGE_CHECKS, 'kicks.unexpected==0'],
     paceTargets: (m) => [rateTarget(p.rate, p.durationMs, m)],

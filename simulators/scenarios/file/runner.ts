@@ -36,7 +36,7 @@ export function fileScenario(doc: ScenarioFile, source: string, o: FileScenarioO
     trackMessages: usesMessages,
     // No kick check: VUs share the user pool, so two on one user and platform kick each other by policy.
     defaultChecks: ['flows.started>0', 'flows.failed==0', ...(sends ? ['messages.sent>0'] : []), ...(usesMessages ? INTEGRITY_CHECKS : [])],
-    userIDs: (prefix) => numberedUsers(prefix, doc.users),
+    userIDs: (ids) => numberedUsers(ids, doc.users),
     extraPlatforms: [...new Set(doc.flows.flatMap((f) => f.steps.flatMap((st) => (st.kind === 'connect' && st.platformID !== undefined ? [st.platformID] : []))))],
     async run(ctx) {
       const { run, target } = ctx;

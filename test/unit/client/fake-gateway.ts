@@ -170,11 +170,12 @@ export class FakeGateway {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (args.sendResponse) {
         const r = refusal ?? { errCode: 0, errMsg: '' };
-        ws.send(JSON.stringify({ errCode: r.errCode, errMsg: r.errMsg, errDlt: r.errDlt ?? '' }));
         if (refusal !== undefined) {
-          ws.close(1000);
+          // As upstream's handlerError: the text frame, then the TCP close without a close frame (1006).
+          ws.send(JSON.stringify({ errCode: r.errCode, errMsg: r.errMsg, errDlt: r.errDlt ?? '' }), () => ws.terminate());
           return;
         }
+        ws.send(JSON.stringify({ errCode: r.errCode, errMsg: r.errMsg, errDlt: r.errDlt ?? '' }));
       }
       const conn = new FakeConn(ws, args, url);
       this.conns.add(conn);
