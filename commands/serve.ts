@@ -1,13 +1,13 @@
 import { Command, Flags } from '@oclif/core';
 import { startBanner } from './support/banner.js';
 import { loadServeConfig } from '../src/config/from-flags.js';
-import { BackendUnreachableError } from '../src/startup/backends.js';
 import { SimulatorConflictError } from '../src/discovery/guard.js';
 import { serveFlags } from './support/serve-flags.js';
 import { Harness } from '../harness/harness.js';
 import { parseWorkers, startWorkers, WorkersError, type WorkerCluster } from '../harness/workers.js';
 import type { MsggwConfig } from '../src/config/config.js';
 import { fail, failWith } from './support/errors.js';
+import { failStart } from './support/start-failure.js';
 
 export default class Serve extends Command {
   static override summary = 'Run the gateway (WebSocket + hub gRPC) with embedded OpenIM service simulators.';
@@ -59,7 +59,6 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
     } catch (e) {
       await node.close();
       const msg = (e as Error).message;
-      if (e instanceof BackendUnreachableError) fail(this, 'MSGGW_BACKEND_UNREACHABLE', msg, [e.suggestion]);
       if (e instanceof SimulatorConflictError) {
         fail(this, 'MSGGW_SIMULATOR_CONFLICT', msg, [
           `leave the simulators off (drop --simulators) and let msggw use the registered ${e.serviceName}`,
@@ -67,8 +66,7 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
           `if ${e.key} is left over from an earlier msggw, it expires within 30 s`,
         ]);
       }
-      const suggestions = /EADDRINUSE/.test(msg) ? ['another process holds the port: pick others with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port'] : [];
-      fail(this, 'MSGGW_START_FAILED', `could not start: ${msg}`, suggestions);
+      failStart(this, e, 'could not start', 'pick others with --port/--hub-port/--metrics-port/--admin-port/--api-port, or 0 for any free port');
     }
     const adminToken = node.admin?.server ? node.admin.token : undefined;
     this.log(flags.json ? JSON.stringify({ ready: true, ...node.addresses, ...(adminToken ? { adminToken } : {}) }) : startBanner(cfg, node.addresses));

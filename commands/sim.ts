@@ -5,6 +5,7 @@ import { parseWorkers, type WorkersError } from '../harness/workers.js';
 import { describePolicies } from '../src/gateway/multi-login.js';
 import { serveFlags } from './support/serve-flags.js';
 import { fail, failWith } from './support/errors.js';
+import { failStart } from './support/start-failure.js';
 import { DEFAULT_SDK, durationFlag, wsUrlFlag } from './support/flags.js';
 import { exitForVerdict } from './support/sim-verdict.js';
 import { provisionSuggestion } from '../simulators/provision/index.js';
@@ -174,10 +175,7 @@ worker or shard missing).`;
       }
     } catch (e) {
       if (e instanceof SimUsageError) failWith(this, e.code, e.message, e.suggestion);
-      if (e instanceof TargetStartError) {
-        const suggestions = /EADDRINUSE/.test(e.message) ? ['a port is taken: leave --port/--hub-port/--metrics-port/--admin-port unset for free ports'] : [];
-        fail(this, 'MSGGW_START_FAILED', `could not start the in-process gateway: ${e.message}`, suggestions);
-      }
+      if (e instanceof TargetStartError) failStart(this, e, 'could not start the in-process gateway', 'leave --port/--hub-port/--metrics-port/--admin-port unset for free ports');
       if (e instanceof ProvisionError) {
         // Nothing was loaded: say which call failed and what the server answered.
         fail(this, 'MSGGW_SIM_PROVISION', `${e.message}; no load was run`, e.call ? [provisionSuggestion(e.call, flags.api ?? '')] : []);

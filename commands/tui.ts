@@ -5,6 +5,7 @@ import { serveFlags } from './support/serve-flags.js';
 import { Harness } from '../harness/harness.js';
 import { TuiStore } from '../simulators/tui/store.js';
 import { fail } from './support/errors.js';
+import { failStart } from './support/start-failure.js';
 
 export default class Tui extends Command {
   static override summary = 'Watch and drive a gateway live in the terminal: connections, events, presence, rates.';
@@ -56,7 +57,7 @@ hub and drop connections; press ? inside for the list.`;
         await node.start();
       } catch (e) {
         await node.close();
-        fail(this, 'MSGGW_START_FAILED', `could not start: ${(e as Error).message}`);
+        failStart(this, e, 'could not start', 'pick others with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port');
       }
       if (!node.admin) {
         await node.close();

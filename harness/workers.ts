@@ -89,8 +89,15 @@ const hasRedisServer = (): boolean => {
 async function spawnRedis(log?: (l: string) => void): Promise<{ url: string; proc: ChildProcess }> {
   const port = await freePort('127.0.0.1');
   const dir = mkdtempSync(join(tmpdir(), 'msggw-workers-redis-'));
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir], { stdio: 'ignore' });
-  proc.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  // Its own process group: Ctrl-C (or a signal to the group) must not stop it before the workers
+  // have closed their connections to it; the primary stops it last, and on any exit of its own.
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir], { stdio: 'ignore', detached: true });
+  const killOnExit = (): void => void proc.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  proc.once('exit', () => {
+    process.off('exit', killOnExit);
+    rmSync(dir, { recursive: true, force: true });
+  });
   const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {

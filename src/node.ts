@@ -265,7 +265,7 @@ export class GatewayNode {
       batchSize: cfg.presence.batchSize,
       mergeIntervalMs: cfg.presence.mergeIntervalMs,
       renewIntervalMs: cfg.presence.renewIntervalMs,
-      onRenew: webhooks?.onRenew,
+      onRenew: webhooks?.relist,
     });
     reporterRef = reporter;
     gateway.registry.onChange = (change) => {
@@ -306,6 +306,7 @@ export class GatewayNode {
         },
         localPlatforms: (userID) => gateway.registry.platforms(userID),
         report: (change) => reporter.report(change),
+        onRepair: webhooks?.relist,
         log: this.opts.log,
       });
       this.parts.ledger = ledger;
@@ -324,7 +325,7 @@ export class GatewayNode {
   }
 
   /** afterUserOnline/Offline/KickOff callbacks from the gateway's events, when configured. */
-  private wireWebhooks(gateway: Gateway): { hooks: Webhooks; onRenew: (userID: string) => void } | undefined {
+  private wireWebhooks(gateway: Gateway): { hooks: Webhooks; relist: (userID: string) => void } | undefined {
     const w = this.cfg.webhooks;
     if (!w.url || !(w.afterUserOnline.enable || w.afterUserOffline.enable || w.afterUserKickOff.enable)) return undefined;
     const onResult = webhookFailureReporter({ log: (line) => this.opts.log?.(line), count: (callback) => this.metrics.countWebhookFailure(callback) });
@@ -334,7 +335,7 @@ export class GatewayNode {
     }
     const triggers = presenceWebhookTriggers(hooks, gateway.registry);
     gateway.events.on(triggers.onEvent);
-    return { hooks, onRenew: triggers.onRenew };
+    return { hooks, relist: triggers.relist };
   }
 
   /** Upstream's cross-node multi-login: every OTHER gateway applies the policy too (3 calls at a time). */

@@ -17,7 +17,7 @@ export interface CliErrorSpec {
 
 export const CLI_ERRORS = {
   MSGGW_BAD_CONFIG: { message: 'the flags or the OpenIM config folder do not make a valid configuration', suggestion: 'fix the value the message names; --help lists every flag', exit: 2 },
-  MSGGW_START_FAILED: { message: 'the gateway or a simulator could not start (a port taken, Redis or etcd unreachable...)', suggestion: 'pick other ports with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port', exit: 1 },
+  MSGGW_START_FAILED: { message: 'the gateway or a simulator could not start (a port taken, Redis or etcd unreachable...)', suggestion: 'fix what the message names; a taken port: pick others with --port/--hub-port/--metrics-port/--admin-port, or 0 for any free port', exit: 1 },
   MSGGW_BACKEND_UNREACHABLE: { message: 'etcd or Redis did not answer at start (the message names the file and key, or the flag, its address came from)', suggestion: 'start it there, or fix that key (or override it with --discovery / --redis)', exit: 1 },
   MSGGW_SIMULATOR_CONFLICT: { message: 'a simulator would be registered under a service name another instance already holds', suggestion: 'leave the simulators off, or give them other names with --service-names', exit: 1 },
   MSGGW_WORKERS_FLAG: { message: '--workers is not a whole number from 1 to 256 or auto, or does not fit the other flags', suggestion: 'e.g. --workers 2, or --workers auto for one per core', exit: 2 },

@@ -103,7 +103,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   try {
     target = await startTarget(o.target, o.inProcess);
   } catch (e) {
-    throw new TargetStartError((e as Error).message);
+    throw new TargetStartError((e as Error).message, { cause: e });
   }
   let tokens = o.tokens;
   if (o.provision) {

@@ -1,7 +1,9 @@
 import type { RedisClient } from '../../src/redis/connect.js';
 
-/** Why the simulators refuse a Redis (the message says what to do). */
-export class VolatileRedisError extends Error {}
+/** Why the simulators refuse a Redis; `suggestion` says what to do. */
+export class VolatileRedisError extends Error {
+  readonly suggestion = 'start redis-server with --appendonly yes (or run CONFIG SET appendonly yes and CONFIG REWRITE), or pass --redis-volatile to accept the loss';
+}
 
 /**
  * The msg simulator keeps messages and seq counters in Redis, and acknowledges a SendMsg once
@@ -29,7 +31,6 @@ export async function requireDurableRedis(redis: RedisClient, url: string, o: { 
     return;
   }
   throw new VolatileRedisError(
-    `${url} runs without AOF (appendonly ${appendonly ?? 'unknown'}): a Redis crash would lose acknowledged messages and reuse seqs. ` +
-      'Start redis-server with --appendonly yes (or run CONFIG SET appendonly yes and CONFIG REWRITE), or pass --redis-volatile to accept the loss.',
+    `${url} runs without AOF (appendonly ${appendonly ?? 'unknown'}): a Redis crash would lose acknowledged messages and reuse seqs, so the simulators refuse it`,
   );
 }

@@ -221,7 +221,8 @@ export function describeTarget(name: string): { title: string; sections: { headi
   }
   const type = resolveMessageName(name);
   if (!type) throw new CallError(`no method or message '${name}'`, 'MSGGW_CALL_METHOD', 'msggw call --list shows the methods; messages go by name, e.g. GetUsersOnlineStatusReq or sdkws.MsgData');
-  return { title: `message ${type}`, sections: [section('message', type)] };
+  // The title names the message already: the one section is its fields.
+  return { title: `message ${type}`, sections: [{ ...section('fields of', type), heading: 'fields' }] };
 }
 
 /** A message by full name, `file.Name`, or a bare name when only one file has it. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisClient } from '../redis/connect.js';
+import { redisErrorText, type RedisClient } from '../redis/connect.js';
 import type { OnlineStatusChange } from '../redis/online.js';
 import type { OnlineUser } from './status-reporter.js';
 
@@ -35,6 +35,8 @@ export interface NodePresenceOptions {
   localPlatforms(userID: string): readonly number[];
   /** Queues a status change to the user service (the node's StatusReporter). */
   report(change: OnlineStatusChange): void;
+  /** Told about each local user re-reported because an online_change left out its platforms here (upstream's RecvSubChange posts afterUserOnline for them). */
+  onRepair?(userID: string): void;
   log?: (line: string) => void;
 }
 
@@ -130,6 +132,7 @@ export class NodePresence {
       if (!platformIDs.includes(p)) {
         this.counters.repairs++;
         this.o.report({ userID, online: [...local], offline: [] });
+        this.o.onRepair?.(userID);
         return;
       }
     }
@@ -280,7 +283,7 @@ export class NodePresence {
     this.counters.errors++;
     if (Date.now() - this.lastLog < 5000) return;
     this.lastLog = Date.now();
-    this.o.log?.(`presence ledger ${what} failed (retried): ${(e as Error).message}`);
+    this.o.log?.(`presence ledger ${what} failed (retried): ${redisErrorText(e)}`);
   }
 }
 

@@ -157,6 +157,17 @@ export function connectRedis(target: RedisSettings | string | undefined, opts: C
   return client;
 }
 
+/**
+ * A Redis command's failure as a sentence: ioredis words an unanswered command after its retries
+ * as its own option name ("max retries per request limit ... maxRetriesPerRequest").
+ */
+export function redisErrorText(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/max retries per request/i.test(msg)) return 'Redis did not answer (connection down, retries used up)';
+  if (/^Connection is closed\.?$/.test(msg)) return 'the Redis connection is closed';
+  return msg;
+}
+
 /** Whether this client is the embedded mock (it runs no Lua, so the online store takes its native path). */
 export function isMock(client: RedisClient): boolean {
   return client instanceof (RedisMock as unknown as typeof Redis);

@@ -64,6 +64,10 @@ describe('msggw call describe, -d and --list', () => {
     expect(r.stdout).toMatch(/request openim\.msggateway\.GetUsersOnlineStatusReq\n {2}userIDs: repeated string = 1\n {2}example:\n {4}\{\n {6}"userIDs": \[\n {8}"u1"/);
     expect(r.stdout).toContain('response openim.msggateway.GetUsersOnlineStatusResp');
     expect(r.stdout).toContain('detailPlatformStatus');
+    // A message: its name once, then its fields.
+    const h = await runCli(['call', 'describe', 'sdkws.MsgData']);
+    expect(h.stdout).toMatch(/^message openim\.sdkws\.MsgData\n\nfields\n {2}sendID: string = 1\n/);
+    expect(h.stdout.match(/openim\.sdkws\.MsgData/g)).toHaveLength(1);
     const m = await runCli(['call', 'describe', 'sdkws.MsgData', '--json']);
     const d = JSON.parse(m.stdout);
     expect(d.title).toBe('message openim.sdkws.MsgData');

@@ -4,13 +4,15 @@
  * and group chat between users on different workers, multi-login kicks across workers, presence
  * (2005 subscriptions) across workers, and a killed worker coming back on its hub port.
  */
+import { spawn } from 'node:child_process';
+import { connect as connectTcp } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/config.js';
 import { pb } from '../../src/protocol/pb.js';
 import { createClient, type RpcClient } from '../../src/rpc/grpc-client.js';
 import { msgGatewayService, type MsgGatewayMethods } from '../../src/rpc/services.js';
 import type { Harness } from '../../harness/harness.js';
-import { startServe, type ServeProcess } from '../helpers/cli.js';
+import { BIN, requireBuild, startServe, type ServeProcess } from '../helpers/cli.js';
 import { connectOk, eventually, type RawClient } from '../helpers/gateway.js';
 import { requireRedisServer } from '../helpers/redis.js';
 import { expectPresence } from '../helpers/presence-flows.js';
@@ -162,4 +164,37 @@ describe('serve --workers 2', () => {
       return (r?.successResult.length ?? 0) > 0;
     }, 15_000, 'the new worker 0 serves its hub and holds connections');
   });
+});
+
+describe('serve --workers: a stop signal to the whole process group', () => {
+  it('stops the workers before the redis-server it started (no Redis errors on the way out), and removes it', async () => {
+    requireRedisServer();
+    requireBuild();
+    // Its own process group, signalled as `timeout`, a container stop or systemd's control-group
+    // kill do: SIGTERM to every process of the group, the redis-server serve spawned included.
+    const p = spawn(process.execPath, [BIN, 'serve', '--workers', '2', '--port', '0', '--hub-port', '0', '--metrics-port', '0', '--api-port', '0', '--no-admin-stream', '--json'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    let err = '';
+    p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => p.once('exit', (code) => resolve(code)));
+    try {
+      await eventually(() => out.includes('"ready":true'), 90_000, 'serve --workers 2 ready');
+      const redisPort = /started redis-server for the workers at redis:\/\/127\.0\.0\.1:(\d+)/.exec(err)?.[1];
+      expect(redisPort).toBeDefined();
+      // Settled: every worker's Redis connections (the presence ledger's heartbeat too) are up.
+      await new Promise((r) => setTimeout(r, 3000));
+      process.kill(-p.pid!, 'SIGTERM');
+      expect(await exited).toBe(0);
+      expect(err).not.toMatch(/ECONNRESET|ECONNREFUSED|max retries|maxRetriesPerRequest|close failed/);
+      // The redis-server is gone with it.
+      await eventually(() => new Promise<boolean>((resolve) => {
+        const s = connectTcp(Number(redisPort), '127.0.0.1');
+        s.once('connect', () => (s.destroy(), resolve(false)));
+        s.once('error', () => resolve(true));
+      }), 10_000, 'the redis-server stopped');
+    } finally {
+      if (p.exitCode === null) process.kill(-p.pid!, 'SIGKILL');
+    }
+  }, 120_000);
 });

@@ -132,7 +132,10 @@ describe('the simulators require a durable Redis', () => {
   it('refuse a Redis without AOF unless told to accept the loss', async () => {
     const volatile = await startRedisServer({ aof: false });
     try {
-      await expect(startNode({ redisUrl: volatile.url })).rejects.toThrow(/without AOF.*--appendonly yes.*--redis-volatile/);
+      // The message says what is wrong, the suggestion what to do (the CLI prints each once).
+      const refused = startNode({ redisUrl: volatile.url });
+      await expect(refused).rejects.toThrow(/without AOF \(appendonly no\).*the simulators refuse it/);
+      await expect(refused).rejects.toMatchObject({ suggestion: expect.stringMatching(/--appendonly yes.*--redis-volatile/) });
       const ok = await startNode({ redisUrl: volatile.url, redisVolatile: true });
       await ok.close();
     } finally {
