@@ -280,7 +280,11 @@ export class GatewayNode {
       events: gateway.events,
     });
     // Every part exists before the first await that can fail, so close() can stop them all.
-    const ledgerRedis = cfg.presence.nodeTtlMs > 0 ? connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (presence ledger): ${e.message}`) }) : undefined;
+    // No ledger on the embedded Redis: it lives in this process, so every node that shares it dies
+    // with it and none is left to clean up after another; and ioredis-mock copies a whole hash on
+    // every HSET, which made the ledger's per-connect write O(users) (the in-process connect
+    // storm's top self time: ioredis-mock's get/set, 27% of its profile at 2000 users).
+    const ledgerRedis = cfg.presence.nodeTtlMs > 0 && redisSettingsOf(cfg) !== undefined ? connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (presence ledger): ${e.message}`) }) : undefined;
     this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks: webhooks?.hooks, ledger: undefined, ledgerRedis };
     const wsPort = await gateway.start();
     this.addrs.ws = `ws://${cfg.listenIP}:${wsPort}/`;
