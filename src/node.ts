@@ -265,7 +265,7 @@ export class GatewayNode {
       batchSize: cfg.presence.batchSize,
       mergeIntervalMs: cfg.presence.mergeIntervalMs,
       renewIntervalMs: cfg.presence.renewIntervalMs,
-      onRenew: webhooks?.onRenew,
+      onRenew: webhooks?.relist,
     });
     reporterRef = reporter;
     gateway.registry.onChange = (change) => {
@@ -280,7 +280,11 @@ export class GatewayNode {
       events: gateway.events,
     });
     // Every part exists before the first await that can fail, so close() can stop them all.
-    const ledgerRedis = cfg.presence.nodeTtlMs > 0 ? connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (presence ledger): ${e.message}`) }) : undefined;
+    // No ledger on the embedded Redis: it lives in this process, so every node that shares it dies
+    // with it and none is left to clean up after another; and ioredis-mock copies a whole hash on
+    // every HSET, which made the ledger's per-connect write O(users) (the in-process connect
+    // storm's top self time: ioredis-mock's get/set, 27% of its profile at 2000 users).
+    const ledgerRedis = cfg.presence.nodeTtlMs > 0 && redisSettingsOf(cfg) !== undefined ? connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (presence ledger): ${e.message}`) }) : undefined;
     this.parts = { gateway, delivery, reporter, onlineCache: cache, subscriptions: subs, webhooks: webhooks?.hooks, ledger: undefined, ledgerRedis };
     const wsPort = await gateway.start();
     this.addrs.ws = `ws://${cfg.listenIP}:${wsPort}/`;
@@ -306,6 +310,7 @@ export class GatewayNode {
         },
         localPlatforms: (userID) => gateway.registry.platforms(userID),
         report: (change) => reporter.report(change),
+        onRepair: webhooks?.relist,
         log: this.opts.log,
       });
       this.parts.ledger = ledger;
@@ -324,7 +329,7 @@ export class GatewayNode {
   }
 
   /** afterUserOnline/Offline/KickOff callbacks from the gateway's events, when configured. */
-  private wireWebhooks(gateway: Gateway): { hooks: Webhooks; onRenew: (userID: string) => void } | undefined {
+  private wireWebhooks(gateway: Gateway): { hooks: Webhooks; relist: (userID: string) => void } | undefined {
     const w = this.cfg.webhooks;
     if (!w.url || !(w.afterUserOnline.enable || w.afterUserOffline.enable || w.afterUserKickOff.enable)) return undefined;
     const onResult = webhookFailureReporter({ log: (line) => this.opts.log?.(line), count: (callback) => this.metrics.countWebhookFailure(callback) });
@@ -334,7 +339,7 @@ export class GatewayNode {
     }
     const triggers = presenceWebhookTriggers(hooks, gateway.registry);
     gateway.events.on(triggers.onEvent);
-    return { hooks, onRenew: triggers.onRenew };
+    return { hooks, relist: triggers.relist };
   }
 
   /** Upstream's cross-node multi-login: every OTHER gateway applies the policy too (3 calls at a time). */

@@ -107,6 +107,15 @@ export function spawnHelper(cmd: string, args: string[]): ChildProcess {
   return proc;
 }
 
+/** Like {@link spawnHelper}, with stdout and stderr piped (e.g. a CLI that prints its addresses). */
+export function spawnPiped(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  hookExit();
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  return proc;
+}
+
 /** Whether a command exists on PATH. */
 export function hasCommand(cmd: string, versionArg = '--version'): boolean {
   const r = spawnSync(cmd, [versionArg]);

@@ -32,7 +32,9 @@ export function hotFunctions(file: string, top = 12): HotFunction[] {
     if (!n) continue;
     const dt = p.timeDeltas[i] ?? 0;
     const cf = n.callFrame;
-    if (cf.functionName === '(idle)') continue;
+    // The inspector's native `dispatch` runs our own Profiler.start; its one sample carries the time
+    // until sampling began, which would otherwise top every table.
+    if (cf.functionName === '(idle)' || (cf.functionName === 'dispatch' && cf.url === '')) continue;
     total += dt;
     const url = shortUrl(cf.url);
     const key = `${cf.functionName}@${url}:${cf.lineNumber}`;

@@ -1,4 +1,5 @@
 /** The bench's outputs: rows of figures, written as results.json and a markdown RESULTS.md. */
+import { goalTable } from './goals.js';
 import type { MachineInfo } from './machine.js';
 import { round, type Spread } from './stats.js';
 
@@ -61,6 +62,8 @@ export function markdown(res: BenchResults, analysis: string): string {
   out.push(`- Node ${m.node}; git commit ${m.commit}${m.dirty ? ' (+ uncommitted changes)' : ''}`);
   out.push(`- pinning: ${m.pinned ? 'server process on core 0 (`taskset -c 0`), load on core 1 (`taskset -c 1`)' : 'NOT pinned (taskset missing): numbers include scheduler noise'}; ulimit -n ${m.ulimitNofile}`);
   out.push(`- whole run: ${(res.durationMs / 1000).toFixed(0)} s`, '');
+  out.push(...goalTable(res.rows), '');
+  out.push('## All figures', '');
   out.push('Each cell: **median** (min–max) of the runs; the ratio is gateway median / baseline median.', '');
   out.push('| # | figure | metric | gateway | raw ws baseline | ratio | target | met |');
   out.push('|---|---|---|---|---|---|---|---|');

@@ -5,7 +5,8 @@ import type { Webhooks } from './webhooks.js';
 /**
  * When the gateway's user webhooks fire, as upstream's msggateway fires them (both v3.8.x and
  * main). Upstream does not post per connection event: every change of its user map (a connection
- * registered, a connection removed: closed or kicked) and every lease renewal yields one status
+ * registered, a connection removed: closed or kicked), every lease renewal and every
+ * RecvSubChange self-heal (an online_change that left out a local platform) yields one status
  * entry `{online: the platform of each connection the user has left, offline: the platforms of
  * the connections removed}`, and after the entry's batch went to the user service it posts
  * afterUserOnline once per listed online connection and afterUserOffline once per offline
@@ -22,8 +23,8 @@ import type { Webhooks } from './webhooks.js';
 export interface PresenceWebhookTriggers {
   /** Feed every gateway event (connect, kick, disconnect matter). */
   onEvent(e: GatewayEvent): void;
-  /** A lease renewal re-reported this user as online. */
-  onRenew(userID: string): void;
+  /** A lease renewal, or the online_change self-heal, re-reported this user as online: re-announce its connections. */
+  relist(userID: string): void;
 }
 
 export function presenceWebhookTriggers(hooks: Webhooks, registry: Pick<ConnRegistry, 'getAll'>): PresenceWebhookTriggers {
@@ -62,7 +63,7 @@ export function presenceWebhookTriggers(hooks: Webhooks, registry: Pick<ConnRegi
           return;
       }
     },
-    onRenew(userID) {
+    relist(userID) {
       entry(userID);
     },
   };

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pb } from '../../src/protocol/pb.js';
+import { redisKeys } from '../../src/redis/keys.js';
 import { createClient, type RpcClient } from '../../src/rpc/grpc-client.js';
 import { msgGatewayService, type MsgGatewayMethods } from '../../src/rpc/services.js';
 import { defaultConfig, mergeConfig } from '../../src/config/config.js';
@@ -67,6 +68,9 @@ describe('webhooks fire as upstream fires them (real HTTP receiver)', () => {
       metricsPort: 0,
       inProcessRpc: false,
       multiLogin: { policy: 1 },
+      // Status batches (and the online_change they publish) settle long before each scenario's next
+      // step, so no late online_change looks like a missing platform to the self-heal.
+      presence: { mergeIntervalMs: 20 },
       webhooks: { url, afterUserOnline: on, afterUserOffline: on, afterUserKickOff: on },
     });
     node = await startHarness(cfg, { log: (l) => logs.push(l) });
@@ -169,6 +173,16 @@ describe('webhooks fire as upstream fires them (real HTTP receiver)', () => {
     expect(later.find((c) => c.platformID === 1)!.isAppBackground).toBe(true);
     expect(later.find((c) => c.platformID === 2)!.isAppBackground).toBe(false);
     ios.close();
+    android.close();
+  });
+
+  it('the online_change self-heal (a change that leaves out a local platform) re-announces the connections, as upstream RecvSubChange', async () => {
+    const android = await connectOk(node, { user: 'wh-s', platform: 2 });
+    await settle('wh-s', 1);
+    // Someone published the user offline everywhere while it is connected here.
+    await node.stack!.redis.publish(redisKeys.onlineChannel, 'wh-s');
+    await settle('wh-s', 2);
+    expect(tally('wh-s', 1)).toEqual(['online:2']);
     android.close();
   });
 
