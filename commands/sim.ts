@@ -38,9 +38,7 @@ with no gap after a reconnect's catch-up. Prints a live progress line on stderr 
 end. Built-in checks per scenario (no loss, duplicates, disorder or gaps; the kicks the policy calls
 for; converged presence; finished flows; some traffic) fail the run unless --no-default-checks;
 --threshold adds checks. --json prints the report on stdout, --out/--html write it to files.
---workers N spreads the users over N processes (pairs and groups stay within one) and merges their
-histograms and integrity ledgers into one report; --shard i/n runs one part of the users on each of
-several load machines, and \`msggw sim merge\` joins their --out files (see msggw sim merge --help).
+--workers N spreads the users over N processes (pairs and groups stay within one) and merges their histograms and integrity ledgers into one report; --shard i/n runs one part of the users on each of several load machines, and \`msggw sim merge\` joins their --out files (see msggw sim merge --help).
 Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage, 3 INCOMPLETE (interrupted by Ctrl-C or SIGTERM, or a
 worker or shard missing).`;
   static override examples = [

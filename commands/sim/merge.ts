@@ -6,13 +6,11 @@ import { exitForVerdict } from '../support/sim-verdict.js';
 
 export default class SimMerge extends Command {
   static override summary = 'Merge the reports of sim shards (several load machines) into one report, checks and exit code included.';
-  static override description = `Reads the --out JSON reports of one run's shards (msggw sim ... --shard i/n --out FILE on each load
-machine), checks they are shards of one run (same scenario and shard count, no shard twice), and
-merges them: latency histograms bucket by bucket (the percentiles are those of all the values),
-counters and integrity ledgers summed (pairs and groups never straddle two shards, so integrity
-stays exact). The scenario's checks are evaluated again on the merged figures. A shard missing
-from the set is warned about and makes the verdict INCOMPLETE.
-Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage (unreadable or mismatched reports), 3 INCOMPLETE.`;
+  static override description = [
+    "Reads the --out JSON reports of one run's shards (msggw sim ... --shard i/n --out FILE on each load machine), checks they are shards of one run (same scenario and shard count, no shard twice), and merges them: latency histograms bucket by bucket (the percentiles are those of all the values), counters and integrity ledgers summed (pairs and groups never straddle two shards, so integrity stays exact). The checks the shards ran with are evaluated again on the merged figures. A shard missing from the set is warned about and makes the verdict INCOMPLETE.",
+    '',
+    'Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage (unreadable or mismatched reports), 3 INCOMPLETE.',
+  ].join('\n');
   static override examples = [
     '<%= config.bin %> sim merge shard1.json shard2.json',
     '<%= config.bin %> sim merge shard*.json --html load.html --out load.json',
@@ -20,7 +18,7 @@ Exit codes: 0 PASS, 1 FAIL or ERROR, 2 usage (unreadable or mismatched reports),
   ];
   static override strict = false;
   static override args = {
-    reports: Args.string({ description: 'shard reports (JSON, from sim --shard i/n --out FILE); two or more', required: true }),
+    reports: Args.string({ description: 'shard reports (JSON, from sim --shard i/n --out FILE), one per shard', required: true }),
   };
   static override flags = {
     json: Flags.boolean({ summary: 'Print the merged JSON report on stdout instead of the summary.' }),

@@ -59,7 +59,8 @@ export function explainCliError(err: unknown): unknown {
   if (isUnknownFlags(err)) {
     const defs = err.parse.input.flags;
     const known = Object.entries(defs).flatMap(([name, d]) => (d.allowNo ? [name, `no-${name}`] : [name]));
-    const cmd = err.parse.input.context?.id;
+    // Command ids are topic:command inside oclif; people type them with a space (topicSeparator).
+    const cmd = err.parse.input.context?.id?.replaceAll(':', ' ');
     const help = `see msggw${cmd ? ` ${cmd}` : ''} --help`;
     const lines = err.flags.map((f) => {
       const near = f.startsWith('--') ? closestFlags(f, known) : [];

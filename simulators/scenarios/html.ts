@@ -4,7 +4,7 @@
  * per second) are drawn as inline SVG by a small script from the report embedded as JSON, so
  * the file is the data too.
  */
-import type { SimReport } from './report.js';
+import { shardsLine, type SimReport } from './report.js';
 import { formatDuration } from './units.js';
 
 /** Renders the report as an HTML page. */
@@ -43,7 +43,7 @@ svg.chart{display:block;width:100%;height:280px}
 .muted{color:#57606a}
 </style></head><body>
 <h1>msggw sim ${esc(r.scenario)} <span class="verdict ${verdict}">${verdict}</span></h1>
-<div class="muted">${esc(r.target.kind)} ${esc(r.target.url)} · started ${esc(r.run.startedAt)} · ${esc(formatDuration(r.run.durationMs))} · load window ${esc(formatDuration(r.run.loadMs))} · prefix ${esc(r.run.prefix)} · seed ${r.run.seed}${r.run.aborted ? ' · aborted' : ''}</div>
+<div class="muted">${esc(r.target.kind)} ${esc(r.target.url)} · started ${esc(r.run.startedAt)} · ${esc(formatDuration(r.run.durationMs))} · load window ${esc(formatDuration(r.run.loadMs))} · prefix ${esc(r.run.prefix)} · seed ${r.run.seed}${r.run.aborted ? ' · aborted' : ''}${r.shards ? ` · shards: ${esc(shardsLine(r.shards))}` : ''}</div>
 ${r.run.error ? `<p class="bad"><b>error:</b> ${esc(r.run.error)}</p>` : ''}
 ${th ? `<h2>Thresholds</h2><table><tr><th></th><th>check</th><th>actual</th><th>unit</th></tr>${th}</table>` : ''}
 <h2>Charts</h2>

@@ -34,6 +34,11 @@ export interface MergeOptions {
   thresholds?: readonly Threshold[];
   /** The shard count to expect when no input says (a --workers run whose every worker died). */
   count?: number;
+  /**
+   * The shards this merge should hold (default all of 1..count): a machine's `--shard 1/2 --workers 2`
+   * holds shards 1 and 2 of 4, and 3 and 4 are another machine's, not missing.
+   */
+  expected?: readonly number[];
   /** The target to name (a --workers run's own in-process gateway); default the first report's. */
   target?: SimReport['target'];
   /** Lines to add to the notes (a worker that died, ...). */
@@ -82,9 +87,10 @@ export function mergeReports(inputs: readonly MergeInput[], o: MergeOptions = {}
     }
   }
   const indices = [...seen.keys()].sort((a, b) => a - b);
-  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
+  for (const i of o.expected ?? []) if (i < 1 || i > count) throw new MergeError(`shard ${i} of ${count} does not exist`);
+  const missing = (o.expected ?? Array.from({ length: count }, (_, i) => i + 1)).filter((i) => !seen.has(i));
   const warnings: string[] = [];
-  if (missing.length > 0) warnings.push(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => shardLabel({ index: i, count })).join(', ')} missing: the figures cover ${indices.length} of ${count} shards`);
+  if (missing.length > 0) warnings.push(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => shardLabel({ index: i, count })).join(', ')} missing: the figures cover ${indices.length} of ${indices.length + missing.length} shards`);
   if (first !== undefined && inputs.some((i) => JSON.stringify(i.report.params) !== JSON.stringify(first.params))) warnings.push('the shards ran with different parameters: the merged figures mix them');
   const urls = new Set(reports.map((r) => r.target.url));
   if (o.target === undefined && urls.size > 1) warnings.push(`the shards loaded different gateways (${[...urls].join(', ')})`);

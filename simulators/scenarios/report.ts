@@ -117,7 +117,7 @@ export interface ShardsSection {
   count: number;
   /** Shards whose figures are in this report, ascending. */
   indices: number[];
-  /** Shards of a merge that are not (a worker that died, a report not given): the verdict is INCOMPLETE. */
+  /** Shards this report should hold and does not (a worker that died, a report not given): the verdict is INCOMPLETE. Another machine's shards are not missing from its own report. */
   missing: number[];
   /** One line per shard in the report. */
   parts: ShardPart[];
@@ -376,12 +376,18 @@ export function formatSummary(r: SimReport): string {
   return out.join('\n');
 }
 
-/** `1/2 (users 1..10)` for one shard; `2 of 2 merged: 1/2 PASS (users 1..10), 2/2 FAIL (...)` for a merge. */
-function shardsLine(s: ShardsSection): string {
+/** The summary's shards line: `this report is shard 1/2 (users 1..10)` for one shard; `2 of 2 merged: 1/2 PASS (users 1..10), 2/2 FAIL (...)` for a merge. */
+export function shardsLine(s: ShardsSection): string {
   const part = (p: ShardPart): string => `${shardLabel({ index: p.index, count: s.count })}${p.users ? ` (users ${p.users.first}..${p.users.last})` : ''}`;
   if (s.parts.length === 1 && s.missing.length === 0 && s.indices.length === 1) return `this report is shard ${part(s.parts[0]!)}`;
   const missing = s.missing.length > 0 ? `; missing ${s.missing.map((i) => `${i}/${s.count}`).join(', ')}` : '';
-  return `${s.indices.length} of ${s.count} merged: ${s.parts.map((p) => `${part(p)} ${p.verdict}`).join(', ')}${missing}`;
+  if (s.parts.length <= 8) return `${s.indices.length} of ${s.count} merged: ${s.parts.map((p) => `${part(p)} ${p.verdict}`).join(', ')}${missing}`;
+  // Many shards: the verdicts counted, the ones that did not pass named.
+  const byVerdict = new Map<string, number>();
+  for (const p of s.parts) byVerdict.set(p.verdict, (byVerdict.get(p.verdict) ?? 0) + 1);
+  const notPassed = s.parts.filter((p) => p.verdict !== 'PASS').slice(0, 8);
+  const named = notPassed.length > 0 ? ` (${notPassed.map((p) => `${shardLabel({ index: p.index, count: s.count })} ${p.verdict}`).join(', ')})` : '';
+  return `${s.indices.length} of ${s.count} merged: ${[...byVerdict].map(([v, n]) => `${n} ${v}`).join(', ')}${named}${missing}`;
 }
 
 function fmtReasons(rec: Record<string, number>): string {

@@ -196,6 +196,7 @@ export async function runWorkers(o: WorkersOptions): Promise<SimResult> {
   const merged = mergeReports(inputs, {
     thresholds: checks,
     count: shards[0]!.shard.count,
+    expected: shards.map((s) => s.shard.index),
     target: { kind: target.kind, url: target.url },
     notes,
     scenario: o.options.scenario.name,

@@ -165,6 +165,8 @@ export class WsServer {
     if (args?.sendResponse && !this.closing && isUpgrade(req)) {
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         ws.send(body, () => ws.terminate());
+        // Bounded whatever the peer does: a write that never completes still ends the socket.
+        setTimeout(() => ws.terminate(), 2000).unref();
       });
       return;
     }

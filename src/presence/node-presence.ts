@@ -150,7 +150,15 @@ export class NodePresence {
       await this.rewrite();
       return;
     }
-    await redis.multi().set(nodeKeys.alive(nodeID), this.instance, 'PX', this.o.ttlMs).pexpire(nodeKeys.users(nodeID), USERS_TTL_MS).sadd(nodeKeys.nodes, nodeID).exec();
+    const r = await redis.multi().set(nodeKeys.alive(nodeID), this.instance, 'PX', this.o.ttlMs).pexpire(nodeKeys.users(nodeID), USERS_TTL_MS).sadd(nodeKeys.nodes, nodeID).exec();
+    // PEXPIRE answers 0 when the user set is gone while the heartbeat is ours: a peer that took
+    // this node for dead (a stalled event loop let the heartbeat lapse) deleted the set after its
+    // sweep, racing this node's rewrite. Without the set, a later kill of this node would leave
+    // every user here online, so write it again.
+    if (r?.[1]?.[1] === 0 && hasAny(this.o.localUsers())) {
+      this.counters.rewrites++;
+      await this.rewrite();
+    }
   }
 
   /** Looks for dead nodes and cleans up after each one this node wins the claim for. */
@@ -277,6 +285,11 @@ export class NodePresence {
     this.lastLog = Date.now();
     this.o.log?.(`presence ledger ${what} failed (retried): ${redisErrorText(e)}`);
   }
+}
+
+function hasAny(users: Iterable<OnlineUser>): boolean {
+  for (const u of users) if (u.platformIDs.length > 0) return true;
+  return false;
 }
 
 function parsePlatforms(v: string): number[] {

@@ -67,6 +67,24 @@ describe('presence recovers from Redis data loss and dead nodes', () => {
     }
   });
 
+  // The fault suite's "a killed node's user stays online": a peer that took this node for dead (its
+  // heartbeat lapsed in a stalled event loop) deleted the user set after the node had written it
+  // again; the set stayed empty, so the node's later kill reported nobody offline.
+  it('a node whose user set a late sweep deleted writes it again at its next heartbeat', async () => {
+    const node = await startNode({ redisUrl: redis.url, redisVolatile: true, presence: { mergeIntervalMs: 20, nodeTtlMs: 2000 } });
+    const c = await connectOk(node, { user: 'ls-a', platform: 1 });
+    try {
+      const key = nodeKeys.users(node.addresses.hub!);
+      await eventuallyPasses(async () => expect(await probe.hget(key, 'ls-a')).toBe('1'));
+      await probe.del(key);
+      // Heartbeats run every TTL/3; the alive key is still this node's, so only the lost set tells.
+      await eventuallyPasses(async () => expect(await probe.hget(key, 'ls-a')).toBe('1'), 3000);
+    } finally {
+      c.close();
+      await node.close();
+    }
+  });
+
   it("a peer reports a dead node's users offline within the heartbeat TTL, except those that reconnected elsewhere", async () => {
     await probe.flushall();
     const discovery = new StandaloneDiscovery();

@@ -161,5 +161,9 @@ describe('mergeReports', () => {
     const half = mergeReports([{ report: a, source: 'a' }]);
     expect(half.report.verdict).toBe('INCOMPLETE');
     expect(half.report.warnings).toContain('shard 2/2 missing: the figures cover 1 of 2 shards');
+    // A machine's own workers (--shard 1/2 --workers 1 holds shard 1 of 2): the other machine's shard is not missing.
+    const mine = mergeReports([{ report: a, source: 'a' }], { expected: [1] });
+    expect(mine.report.verdict).toBe('PASS');
+    expect(mine.report.shards).toMatchObject({ indices: [1], missing: [] });
   });
 });
