@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { startBanner } from './support/banner.js';
+import { dialable, startBanner } from './support/banner.js';
 import { loadServeConfig } from '../src/config/from-flags.js';
 import { SimulatorConflictError } from '../src/discovery/guard.js';
 import { serveFlags } from './support/serve-flags.js';
@@ -72,7 +72,7 @@ in-process discovery registry. Flags swap any part for the real thing (Redis, et
     this.log(flags.json ? JSON.stringify({ ready: true, ...node.addresses, ...(adminToken ? { adminToken } : {}) }) : startBanner(cfg, node.addresses));
     if (!flags.json && node.addresses.admin) {
       this.log(`\nAdmin event stream: ws://${node.addresses.admin}/  (token ${adminToken})`);
-      this.log(`  watch it:  npx msggw tui --attach ${node.addresses.admin} --admin-token ${adminToken}`);
+      this.log(`  watch it:  npx msggw tui --attach ${dialable(node.addresses.admin)} --admin-token ${adminToken}`);
     }
     await new Promise<void>((resolve) => {
       const stop = () => {

@@ -47,16 +47,22 @@ export function startBanner(cfg: MsggwConfig, a: NodeAddresses & { auth?: string
     const secret = cfg.secret !== defaultConfig().secret ? ` --secret ${shellQuote(cfg.secret)}` : '';
     lines.push('', 'Try it (a Web client, JSON envelopes):');
     lines.push(`  TOKEN=$(npx msggw token --user u1 --platform 5${secret})`);
-    const ws = a.ws;
+    // A gateway listening on every interface (0.0.0.0) is dialled on one of them: the hints use loopback.
+    const ws = dialable(a.ws);
     const url = (tok: string) => buildHandshakeURL(ws, { ...TRY_CLIENT, token: tok });
     // The placeholder is shell text, not part of the value: keep its `$` unescaped.
     lines.push(`  URL="${url(TOKEN_VAR).replace(encodeURIComponent(TOKEN_VAR), TOKEN_VAR)}"`);
     lines.push(`  e.g. ${url(token)}`);
-    lines.push(`  or drive it with simulated clients:  npx msggw sim chat --url ${a.ws}${secret}`);
-    if (a.api) lines.push(`  an OpenIM SDK app: login({ apiAddr: 'http://${a.api}', wsAddr: '${a.ws}', ... })`);
+    lines.push(`  or drive it with simulated clients:  npx msggw sim chat --url ${ws}${secret}`);
+    if (a.api) lines.push(`  an OpenIM SDK app: login({ apiAddr: 'http://${dialable(a.api)}', wsAddr: '${ws}', ... })`);
   }
   lines.push('', 'Ctrl-C stops everything.');
   return lines.join('\n');
+}
+
+/** An address to dial: a wildcard listen host (0.0.0.0, ::) becomes loopback; anything else as it is. */
+export function dialable(addr: string): string {
+  return addr.replace(/^((?:ws|http)s?:\/\/)?(?:0\.0\.0\.0|\[::\])(?=:)/, (_m, scheme: string | undefined) => `${scheme ?? ''}127.0.0.1`);
 }
 
 /** `s` as one shell word (single-quoted unless it is plainly safe). */
