@@ -27,6 +27,7 @@ export const CLI_ERRORS = {
   MSGGW_ADMIN_TOKEN: { message: '--attach needs the admin stream token', suggestion: 'msggw serve prints the admin stream address and token at start', exit: 2 },
   MSGGW_ATTACH_FAILED: { message: 'could not attach to the admin event stream', suggestion: 'check the address and token serve printed ("Admin event stream: ws://host:port/ (token ...)")', exit: 1 },
   MSGGW_CLIENT_ARGS: { message: 'the msggw client flags or an interactive line do not make a valid request', suggestion: 'msggw client --help shows every flag with examples', exit: 2 },
+  MSGGW_UNKNOWN_COMMAND: { message: 'msggw has no such command', suggestion: 'msggw --help lists the commands', exit: 2 },
   MSGGW_UNKNOWN_FLAG: { message: 'the command has no such flag', suggestion: 'msggw <command> --help lists every flag', exit: 2 },
   MSGGW_BAD_DURATION: { message: 'a duration flag could not be read', suggestion: 'a number with a unit: 500ms, 10s, 2m, 1h or 1m30s (a bare number is seconds)', exit: 2 },
   MSGGW_BAD_PLATFORM: { message: 'not an OpenIM platform ID or name', suggestion: 'an ID 1-11 or a name in any case, e.g. 5 or web', exit: 2 },

@@ -50,8 +50,17 @@ export function closestFlags(given: string, known: readonly string[], max = 3): 
   return scored.slice(0, max).map((s) => s.k);
 }
 
+/** The commands, as people type them (test/cli/readme-examples checks this list against oclif's). */
+export const COMMANDS = ['call', 'client', 'serve', 'sim', 'sim merge', 'token', 'tui'] as const;
+
 /** The error to print instead of `err` (or `err` itself when it is not one of ours to explain). */
 export function explainCliError(err: unknown): unknown {
+  const unknown = err instanceof Error ? /^command (\S+) not found$/.exec(err.message) : null;
+  if (unknown) {
+    const typed = unknown[1]!.replaceAll(':', ' ');
+    const near = closestFlags(typed, COMMANDS.filter((c) => !c.includes(' ')), 2);
+    return new Errors.CLIError(`unknown command ${typed}${near.length ? `: did you mean ${near.join(', ')}?` : ''}`, { code: 'MSGGW_UNKNOWN_COMMAND', exit: 2, suggestions: [`msggw --help lists the commands: ${COMMANDS.join(', ')}`] });
+  }
   if (err instanceof FlagValueError) {
     // oclif prepended "Parsing --x \n\t" and appended "See more help with --help".
     return new Errors.CLIError(err.plain, { code: err.code, exit: 2, suggestions: err.suggestions });

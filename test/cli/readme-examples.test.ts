@@ -57,6 +57,9 @@ describe('README examples: every msggw command line parses', () => {
     // The check can fail: a typo'd flag, an unknown command, a bad value.
     expect(await parseError(config, ['sim', 'chat', '--user', '5'])).toMatch(/unknown flag --user: did you mean --users/);
     expect(await parseError(config, ['nope'])).toBe('unknown command nope');
+    // The command list the unknown-command error offers is oclif's.
+    const { COMMANDS } = (await import(join(ROOT, 'dist/commands/support/parse-errors.js'))) as { COMMANDS: readonly string[] };
+    expect([...COMMANDS].sort()).toEqual(config.commands.map((c) => c.id.replaceAll(':', ' ')).sort());
     expect(await parseError(config, ['client', '--user', 'u1', '--stay', 'soon'])).toMatch(/stay/);
     const failures: string[] = [];
     for (const c of commands) {

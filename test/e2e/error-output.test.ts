@@ -98,4 +98,11 @@ describe('each error printed once', () => {
     expect(count(call.stderr, 'ECONNREFUSED')).toBe(1);
     expect(count(call.stderr, 'Error:')).toBe(1);
   }, 90_000);
+
+  it('an unknown command: exit 2, the closest command once', async () => {
+    const r = await runCli(['srve'], 30_000);
+    expect(r.code).toBe(2);
+    expect(count(r.stderr, 'unknown command srve: did you mean serve?')).toBe(1);
+    expect(r.stderr).toContain('MSGGW_UNKNOWN_COMMAND');
+  }, 30_000);
 });
