@@ -13,6 +13,7 @@ import { StatusReporter } from './presence/status-reporter.js';
 import { Webhooks } from './presence/webhooks.js';
 import { webhookFailureReporter } from './presence/webhook-failures.js';
 import { presenceWebhookTriggers } from './presence/webhook-triggers.js';
+import { PresenceSelfHeal } from './presence/self-heal.js';
 import { NodePresence } from './presence/node-presence.js';
 import { Subscriptions } from './gateway/subscriptions.js';
 import { internalContext } from './rpc/context.js';
@@ -193,6 +194,7 @@ export class GatewayNode {
     // Set once the hub address (the node's identity) is known; see NodePresence.
     let ledger: NodePresence | undefined;
     let reporterRef: StatusReporter | undefined;
+    let selfHeal: PresenceSelfHeal | undefined;
     const cache = new OnlineCache({
       createSubscriber: () => connectRedis(redisSettingsOf(cfg), { mockKey: this.mockKey, onError: (e) => this.opts.log?.(`redis (online_change): ${e.message}`) }),
       load: async (userIDs) => {
@@ -200,7 +202,7 @@ export class GatewayNode {
         return new Map(r.statusList.map((st) => [st.userID, st.platformIDs]));
       },
       onChange: (userID, platformIDs) => {
-        ledger?.onOnlineChange(userID, platformIDs);
+        selfHeal?.onOnlineChange(userID, platformIDs);
         tell(userID, platformIDs);
       },
       // Redis came back, possibly without its data (a restart from an old snapshot or empty):
@@ -268,6 +270,7 @@ export class GatewayNode {
       onRenew: webhooks?.relist,
     });
     reporterRef = reporter;
+    selfHeal = new PresenceSelfHeal((userID) => gateway.registry.platforms(userID), (change) => reporter.report(change), webhooks?.relist);
     gateway.registry.onChange = (change) => {
       reporter.report(change);
       ledger?.track(change.userID);
@@ -310,7 +313,6 @@ export class GatewayNode {
         },
         localPlatforms: (userID) => gateway.registry.platforms(userID),
         report: (change) => reporter.report(change),
-        onRepair: webhooks?.relist,
         log: this.opts.log,
       });
       this.parts.ledger = ledger;

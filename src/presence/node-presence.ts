@@ -35,8 +35,6 @@ export interface NodePresenceOptions {
   localPlatforms(userID: string): readonly number[];
   /** Queues a status change to the user service (the node's StatusReporter). */
   report(change: OnlineStatusChange): void;
-  /** Told about each local user re-reported because an online_change left out its platforms here (upstream's RecvSubChange posts afterUserOnline for them). */
-  onRepair?(userID: string): void;
   log?: (line: string) => void;
 }
 
@@ -49,8 +47,6 @@ export interface NodePresenceCounters {
   sweeps: number;
   /** User platforms reported offline because their node died. */
   sweptPlatforms: number;
-  /** Local users re-reported because an online_change left out their platforms here. */
-  repairs: number;
   errors: number;
 }
 
@@ -68,13 +64,12 @@ export interface NodePresenceCounters {
  *   reconnected elsewhere stay online.
  *
  * Stale presence after a node kill is thus bounded by the TTL plus one sweep interval (TTL/2)
- * plus the reporter's merge interval. The same ledger repairs the opposite error: when an
- * online_change for a local user lacks a platform the user is connected on here (Redis lost the
- * key, or a sweep raced a reconnect), the user is re-reported at once instead of at the
- * 10-minute renewal. Writes are batched: changes are flushed to the set every `flushMs`.
+ * plus the reporter's merge interval. The opposite error (an online_change that leaves out a
+ * platform a local user is connected on) is PresenceSelfHeal's (self-heal.ts), which needs no
+ * ledger. Writes are batched: changes are flushed to the set every `flushMs`.
  */
 export class NodePresence {
-  readonly counters: NodePresenceCounters = { heartbeats: 0, rewrites: 0, sweeps: 0, sweptPlatforms: 0, repairs: 0, errors: 0 };
+  readonly counters: NodePresenceCounters = { heartbeats: 0, rewrites: 0, sweeps: 0, sweptPlatforms: 0, errors: 0 };
   private readonly instance = randomUUID();
   private readonly dirty = new Set<string>();
   private readonly flushMs: number;
@@ -118,24 +113,6 @@ export class NodePresence {
   /** Notes that a local user's platforms changed (flushed to the user set shortly). */
   track(userID: string): void {
     if (!this.closed) this.dirty.add(userID);
-  }
-
-  /**
-   * An online_change as the cache saw it: when it lacks a platform the user is connected on
-   * here, re-report the user now (the state in Redis is wrong, whatever made it so).
-   */
-  onOnlineChange(userID: string, platformIDs: readonly number[]): void {
-    if (this.closed) return;
-    const local = this.o.localPlatforms(userID);
-    if (local.length === 0) return;
-    for (const p of local) {
-      if (!platformIDs.includes(p)) {
-        this.counters.repairs++;
-        this.o.report({ userID, online: [...local], offline: [] });
-        this.o.onRepair?.(userID);
-        return;
-      }
-    }
   }
 
   /** Renews the heartbeat; rewrites the whole user set when the heartbeat was gone. */

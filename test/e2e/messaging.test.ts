@@ -2,19 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pb } from '../../src/protocol/pb.js';
 import type { Harness } from '../../harness/harness.js';
 import { connectOk, eventually, startNode, type RawClient } from '../helpers/gateway.js';
-
-const variants = [
-  { sdkType: 'go' as const, gzip: false },
-  { sdkType: 'go' as const, gzip: true },
-  { sdkType: 'js' as const, gzip: false },
-  { sdkType: 'js' as const, gzip: true },
-];
+import { deliverAndPull, encodingVariants, everyIdentifier, logoutCloses } from '../helpers/messaging-flows.js';
 
 function text(content: string) {
   return Buffer.from(JSON.stringify({ content }));
 }
 
-describe.each(variants)('messaging end to end ($sdkType, gzip=$gzip)', ({ sdkType, gzip }) => {
+describe.each(encodingVariants)('messaging end to end ($sdkType, gzip=$gzip)', ({ sdkType, gzip }) => {
   let node: Harness;
   const tag = `${sdkType}${gzip ? 'z' : ''}`;
   const A = `alice-${tag}`;
@@ -35,78 +29,18 @@ describe.each(variants)('messaging end to end ($sdkType, gzip=$gzip)', ({ sdkTyp
   });
 
   it('delivers A (iOS) -> B (Windows + Web) with the conversation ID and seq, and B pulls it again after reconnecting', async () => {
-    const a = await connect(A, 1);
-    const b3 = await connect(B, 3);
-    const b5 = await connect(B, 5);
-    const sent = await a.request(1003, pb.sdkws.MsgData.encode({ sendID: A, recvID: B, sessionType: 1, contentType: 101, content: text('hi'), clientMsgID: 'c1', senderPlatformID: 1 }));
-    expect(sent.errCode).toBe(0);
-    const ack = pb.msg.SendMsgResp.decode(sent.data!);
-    expect(ack.clientMsgID).toBe('c1');
-    expect(ack.serverMsgID).toMatch(/^[0-9a-f]{32}$/);
-    expect(ack.sendTime).toBeGreaterThan(0);
-    const conv = [A, B].sort().join('_');
-    for (const b of [b3, b5]) {
-      const push = await b.waitFor((f) => f.reqIdentifier === 2001);
-      const pm = pb.sdkws.PushMessages.decode(push.data!);
-      expect(Object.keys(pm.msgs)).toEqual([`si_${conv}`]);
-      const m = pm.msgs[`si_${conv}`]!.Msgs[0]!;
-      expect(m).toMatchObject({ sendID: A, recvID: B, seq: 1, clientMsgID: 'c1', serverMsgID: ack.serverMsgID });
-      expect(Buffer.from(m.content).toString()).toBe('{"content":"hi"}');
-    }
-    // The sender's own connection gets the push too (the SDK de-duplicates by clientMsgID).
-    await a.waitFor((f) => f.reqIdentifier === 2001);
-
-    b5.close();
-    await b5.closed;
-    const again = await connect(B, 5);
-    const seqResp = await again.request(1001, pb.sdkws.GetMaxSeqReq.encode({ userID: B }));
-    expect(pb.sdkws.GetMaxSeqResp.decode(seqResp.data!).maxSeqs).toEqual({ [`si_${conv}`]: 1 });
-    const pull = await again.request(1002, pb.sdkws.PullMessageBySeqsReq.encode({ userID: B, seqRanges: [{ conversationID: `si_${conv}`, begin: 1, end: 1, num: 10 }] }));
-    const pulled = pb.sdkws.PullMessageBySeqsResp.decode(pull.data!);
-    expect(pulled.msgs[`si_${conv}`]!.Msgs.map((m) => [m.seq, m.clientMsgID])).toEqual([[1, 'c1']]);
-    expect(pulled.msgs[`si_${conv}`]!.isEnd).toBe(true);
+    await deliverAndPull(connect, A, B);
   });
 
   it('answers every request identifier with reqIdentifier, msgIncr and operationID echoed', async () => {
-    const c = await connect(`all-${tag}`, 2);
     const me = `all-${tag}`;
-    const conv = `si_${[me, 'peer'].sort().join('_')}`;
-    const cases: [number, Uint8Array | null][] = [
-      [1003, pb.sdkws.MsgData.encode({ sendID: me, recvID: 'peer', sessionType: 1, contentType: 101, content: text('x') })],
-      [1003, pb.sdkws.MsgData.encode({ sendID: me, recvID: 'peer', sessionType: 1, contentType: 1601, content: text('second') })],
-      // Upstream answers every 1004 with ArgsError (test/e2e/dispatch-errors.test.ts); echoed all the same.
-      [1004, pb.sdkws.MsgData.encode({ sendID: me, recvID: 'peer', sessionType: 1, contentType: 1601, content: text('signal') })],
-      [1001, pb.sdkws.GetMaxSeqReq.encode({ userID: me })],
-      [1002, pb.sdkws.PullMessageBySeqsReq.encode({ userID: me, seqRanges: [{ conversationID: conv, begin: 1, end: 2, num: 2 }] })],
-      [1005, pb.msg.GetSeqMessageReq.encode({ userID: me, conversations: [{ conversationID: conv, seqs: [1, 2] }] })],
-      [1006, pb.msg.GetConversationsHasReadAndMaxSeqReq.encode({ userID: me })],
-      [1007, pb.msg.GetLastMessageReq.encode({ userID: me, conversationIDs: [conv] })],
-      [2004, pb.sdkws.SetAppBackgroundStatusReq.encode({ userID: me, isBackground: true })],
-    ];
-    for (const [id, data] of cases) {
-      const msgIncr = c.send(id, data);
-      const r = await c.waitFor((f) => f.msgIncr === msgIncr);
-      expect(r, `reply to ${id}`).toMatchObject({ reqIdentifier: id, msgIncr, operationID: `op-${msgIncr}`, errCode: id === 1004 ? 1001 : 0 });
-    }
-    const get = (id: number) => c.frames.find((f) => f.reqIdentifier === id)!.data!;
-    expect(pb.msg.GetSeqMessageResp.decode(get(1005)).msgs[conv]!.Msgs.map((m) => m.seq)).toEqual([1, 2]);
-    expect(pb.msg.GetConversationsHasReadAndMaxSeqResp.decode(get(1006)).seqs[conv]!.maxSeq).toBe(2);
-    expect(pb.msg.GetLastMessageResp.decode(get(1007)).msgs[conv]!.contentType).toBe(1601);
-    expect(c.frames.find((f) => f.reqIdentifier === 2004)!.data).toBeNull();
+    await everyIdentifier(connect, me);
     expect(node.view().registry.getAll(me)[0]!.background).toBe(true);
-
-    // A bad payload is an error reply (upstream: not a CodeError, so 500), and the connection stays open.
-    const bad = await c.request(1001, Buffer.from([0xff, 0xff, 0xff]));
-    expect(bad).toMatchObject({ errCode: 500, errMsg: 'ServerInternalError' });
-    expect(c.isOpen).toBe(true);
   });
 
   it('logout (2003) replies, tells the push service, then closes', async () => {
     const me = `out-${tag}`;
-    const c = await connect(me, 2);
-    const r = await c.request(2003, pb.push.DelUserPushTokenReq.encode({ userID: me, platformID: 2 }));
-    expect(r.errCode).toBe(0);
-    await c.closed;
+    await logoutCloses(connect, me);
     await eventually(() => node.view().registry.getAll(me).length === 0, 2000, 'unregister');
     expect(node.stack!.pushCalls.some((p) => p.userID === me && p.platformID === 2)).toBe(true);
   });

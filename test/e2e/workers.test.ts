@@ -2,7 +2,8 @@
  * `msggw serve --workers 2` (real processes, real sockets, the redis-server serve starts for
  * them): the messaging flows across two gateway workers sharing one WebSocket port: single chat
  * and group chat between users on different workers, multi-login kicks across workers, presence
- * (2005 subscriptions) across workers, and a killed worker coming back on its hub port.
+ * (2005 subscriptions) across workers, the messaging suite's flows in all four encodings, and a
+ * killed worker coming back on its hub port.
  */
 import { spawn } from 'node:child_process';
 import { connect as connectTcp } from 'node:net';
@@ -16,6 +17,7 @@ import { BIN, requireBuild, startServe, type ServeProcess } from '../helpers/cli
 import { connectOk, eventually, type RawClient } from '../helpers/gateway.js';
 import { requireRedisServer } from '../helpers/redis.js';
 import { expectPresence } from '../helpers/presence-flows.js';
+import { deliverAndPull, encodingVariants, everyIdentifier, logoutCloses, type ConnectAs } from '../helpers/messaging-flows.js';
 
 interface WorkerAddr {
   index: number;
@@ -112,6 +114,27 @@ describe('serve --workers 2', () => {
       const push = await m.waitFor((f) => f.reqIdentifier === 2001);
       expect(Object.keys(pb.sdkws.PushMessages.decode(push.data!).msgs)).toEqual(['sg_wgrp']);
     }
+  });
+
+  // The in-process messaging suite's wire flows (test/e2e/messaging.test.ts), in every encoding,
+  // against the two workers: which worker each user lands on is the kernel's choice.
+  describe.each(encodingVariants)('the messaging suite across the workers ($sdkType, gzip=$gzip)', ({ sdkType, gzip }) => {
+    const tag = `w${sdkType}${gzip ? 'z' : ''}`;
+    const as: ConnectAs = async (user, platform) => {
+      const c = await connectOk(target, { user, platform, sdkType, gzip });
+      open.push(c);
+      return c;
+    };
+    it('delivers A -> B with the conversation ID and seq, and B pulls it again after reconnecting', async () => {
+      await deliverAndPull(as, `alice-${tag}`, `bob-${tag}`);
+    });
+    it('answers every request identifier with reqIdentifier, msgIncr and operationID echoed', async () => {
+      await everyIdentifier(as, `all-${tag}`);
+    });
+    it('logout (2003) replies, then closes, and the user is offline on every worker', async () => {
+      await logoutCloses(as, `out-${tag}`);
+      await eventually(async () => (await workerOf(`out-${tag}`)).length === 0, 5000, 'unregistered');
+    });
   });
 
   it('a login on one worker kicks the same user and platform on the other (MultiTerminalLoginCheck)', async () => {
