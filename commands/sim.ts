@@ -1,5 +1,4 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { writeFileSync } from 'node:fs';
 import { startSimTarget } from '../harness/sim-target.js';
 import { parseWorkers, type WorkersError } from '../harness/workers.js';
 import { describePolicies } from '../src/gateway/multi-login.js';
@@ -7,12 +6,10 @@ import { serveFlags } from './support/serve-flags.js';
 import { fail, failWith } from './support/errors.js';
 import { failStart } from './support/start-failure.js';
 import { DEFAULT_SDK, durationFlag, wsUrlFlag } from './support/flags.js';
-import { exitForVerdict } from './support/sim-verdict.js';
+import { emitReport } from './support/sim-verdict.js';
 import { provisionSuggestion } from '../simulators/provision/index.js';
 import { ProvisionError } from '../simulators/provision/run.js';
 import {
-  formatSummary,
-  renderHtml,
   runSim,
   runWorkers,
   SCENARIO_NAMES,
@@ -184,18 +181,7 @@ worker or shard missing).`;
       process.off('SIGTERM', onSignal);
     }
     const { report, failed } = result;
-    // stdout carries either the summary or (--json) the report; file notes go to stderr.
-    if (flags.json) this.log(JSON.stringify(report, null, 2));
-    else this.log(formatSummary(report));
-    if (flags.out) {
-      writeFileSync(flags.out, `${JSON.stringify(report, null, 2)}\n`);
-      this.logToStderr(`wrote ${flags.out}`);
-    }
-    if (flags.html) {
-      writeFileSync(flags.html, renderHtml(report));
-      this.logToStderr(`wrote ${flags.html}`);
-    }
-    exitForVerdict(this, report, failed, flags.json === true);
+    emitReport(this, report, failed, flags);
   }
 }
 

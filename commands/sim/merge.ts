@@ -1,8 +1,8 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fail } from '../support/errors.js';
-import { asShardReport, formatSummary, mergeReports, MergeError, renderHtml, type MergeInput } from '../../simulators/scenarios/index.js';
-import { exitForVerdict } from '../support/sim-verdict.js';
+import { asShardReport, mergeReports, MergeError, type MergeInput } from '../../simulators/scenarios/index.js';
+import { emitReport } from '../support/sim-verdict.js';
 
 export default class SimMerge extends Command {
   static override summary = 'Merge the reports of sim shards (several load machines) into one report, checks and exit code included.';
@@ -52,16 +52,6 @@ export default class SimMerge extends Command {
       throw e;
     }
     const { report, failed } = result;
-    if (flags.json) this.log(JSON.stringify(report, null, 2));
-    else this.log(formatSummary(report));
-    if (flags.out) {
-      writeFileSync(flags.out, `${JSON.stringify(report, null, 2)}\n`);
-      this.logToStderr(`wrote ${flags.out}`);
-    }
-    if (flags.html) {
-      writeFileSync(flags.html, renderHtml(report));
-      this.logToStderr(`wrote ${flags.html}`);
-    }
-    exitForVerdict(this, report, failed, flags.json === true);
+    emitReport(this, report, failed, flags);
   }
 }

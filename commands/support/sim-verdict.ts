@@ -1,6 +1,29 @@
+import { writeFileSync } from 'node:fs';
 import type { Command } from '@oclif/core';
-import type { SimReport, ThresholdResult } from '../../simulators/scenarios/index.js';
+import { formatSummary, renderHtml, type SimReport, type ThresholdResult } from '../../simulators/scenarios/index.js';
 import { fail } from './errors.js';
+
+/** Where a report goes: stdout carries the summary or (--json) the report; file notes go to stderr. */
+export interface ReportOutputs {
+  json?: boolean;
+  out?: string;
+  html?: string;
+}
+
+/** Prints and writes a finished report as the flags ask, then exits with its verdict's code. */
+export function emitReport(cmd: Command, report: SimReport, failed: readonly ThresholdResult[], flags: ReportOutputs): void {
+  if (flags.json) cmd.log(JSON.stringify(report, null, 2));
+  else cmd.log(formatSummary(report));
+  if (flags.out) {
+    writeFileSync(flags.out, `${JSON.stringify(report, null, 2)}\n`);
+    cmd.logToStderr(`wrote ${flags.out}`);
+  }
+  if (flags.html) {
+    writeFileSync(flags.html, renderHtml(report));
+    cmd.logToStderr(`wrote ${flags.html}`);
+  }
+  exitForVerdict(cmd, report, failed, flags.json === true);
+}
 
 /**
  * Ends `msggw sim` (or `sim merge`) with the exit code of the report's verdict: returns on PASS,

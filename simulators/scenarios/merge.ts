@@ -14,7 +14,7 @@
  */
 import { LATENCY_STATS, metricDoc } from './catalog.js';
 import { Histogram, HistogramDecodeError, type EncodedHistogram, type LatencyStats } from './histogram.js';
-import type { IntervalStats, TimelinePoint } from './metrics.js';
+import { combinePoints, type TimelinePoint } from './metrics.js';
 import { REPORT_SCHEMA_VERSION, withThresholds, type ShardPart, type SimReport } from './report.js';
 import { shardLabel } from './shard.js';
 import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.js';
@@ -242,32 +242,8 @@ function mergeTimelines(lines: readonly TimelinePoint[][]): TimelinePoint[] {
   const out: TimelinePoint[] = [];
   for (let i = 0; i < len; i++) {
     const pts = lines.map((l) => l[i]).filter((p): p is TimelinePoint => p !== undefined);
-    const add = (f: (p: TimelinePoint) => number): number => pts.reduce((a, p) => a + f(p), 0);
-    const iv = (f: (p: TimelinePoint) => IntervalStats | null): IntervalStats | null =>
-      pts.reduce<IntervalStats | null>((a, p) => {
-        const s = f(p);
-        if (s === null) return a;
-        if (a === null) return { ...s };
-        return { count: a.count + s.count, p50: Math.max(a.p50, s.p50), p90: Math.max(a.p90, s.p90), p99: Math.max(a.p99, s.p99), max: Math.max(a.max, s.max) };
-      }, null);
-    const gw = pts.map((p) => p.gatewayRssMB).filter((v): v is number => v !== null);
-    out.push({
-      ...pts[0]!,
-      t: Math.max(...pts.map((p) => p.t)),
-      open: add((p) => p.open),
-      opened: add((p) => p.opened),
-      failed: add((p) => p.failed),
-      closed: add((p) => p.closed),
-      sent: add((p) => p.sent),
-      delivered: add((p) => p.delivered),
-      errors: add((p) => p.errors),
-      delivery: iv((p) => p.delivery),
-      rtt: iv((p) => p.rtt),
-      handshake: iv((p) => p.handshake),
-      presence: iv((p) => p.presence),
-      rssMB: round1(add((p) => p.rssMB)),
-      gatewayRssMB: gw.length > 0 ? Math.max(...gw) : null,
-    });
+    const point = combinePoints(pts, Math.max(...pts.map((p) => p.t)));
+    out.push({ ...point, rssMB: round1(point.rssMB) });
   }
   return out;
 }

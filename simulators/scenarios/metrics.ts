@@ -60,6 +60,41 @@ export interface TimelinePoint {
   gatewayRssMB: number | null;
 }
 
+/**
+ * Points of the same moment from several processes (workers, shards) as one: counts add up,
+ * percentiles take the highest process's (an upper bound, good for charts and the progress line;
+ * the report's own figures come from merged histograms).
+ */
+export function combinePoints(pts: readonly TimelinePoint[], t: number): TimelinePoint {
+  const add = (f: (p: TimelinePoint) => number): number => pts.reduce((a, p) => a + f(p), 0);
+  const worst = (f: (p: TimelinePoint) => IntervalStats | null): IntervalStats | null => {
+    let out: IntervalStats | null = null;
+    for (const p of pts) {
+      const s = f(p);
+      if (s === null) continue;
+      out = out === null ? { ...s } : { count: out.count + s.count, p50: Math.max(out.p50, s.p50), p90: Math.max(out.p90, s.p90), p99: Math.max(out.p99, s.p99), max: Math.max(out.max, s.max) };
+    }
+    return out;
+  };
+  const gw = pts.map((p) => p.gatewayRssMB).filter((v): v is number => v !== null);
+  return {
+    t,
+    open: add((p) => p.open),
+    opened: add((p) => p.opened),
+    failed: add((p) => p.failed),
+    closed: add((p) => p.closed),
+    sent: add((p) => p.sent),
+    delivered: add((p) => p.delivered),
+    errors: add((p) => p.errors),
+    delivery: worst((p) => p.delivery),
+    rtt: worst((p) => p.rtt),
+    handshake: worst((p) => p.handshake),
+    presence: worst((p) => p.presence),
+    rssMB: add((p) => p.rssMB),
+    gatewayRssMB: gw.length > 0 ? Math.max(...gw) : null,
+  };
+}
+
 /** Percentiles of one second, ms. */
 export interface IntervalStats {
   count: number;

@@ -16,7 +16,7 @@ import type { SimFlagValues } from './cli.js';
 import { simOptionsFromFlags } from './cli.js';
 import { defaultChecks } from './checks.js';
 import { mergeReports, type MergeInput } from './merge.js';
-import { SimMetrics, type IntervalStats, type TimelinePoint } from './metrics.js';
+import { combinePoints, SimMetrics, type TimelinePoint } from './metrics.js';
 import { Progress, type ProgressSink } from './progress.js';
 import type { SimReport } from './report.js';
 import { TargetStartError, type RunSample, type SimOptions, type SimResult } from './run.js';
@@ -232,29 +232,7 @@ function aggregate(samples: readonly RunSample[], t: number, into: SimMetrics): 
   const c = into.counters;
   for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] = 0;
   for (const s of samples) for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] += s.counters[k] ?? 0;
-  const pts = samples.map((s) => s.point);
-  const add = (f: (p: TimelinePoint) => number): number => pts.reduce((a, p) => a + f(p), 0);
-  const worst = (f: (p: TimelinePoint) => IntervalStats | null): IntervalStats | null => {
-    const xs = pts.map(f).filter((x): x is IntervalStats => x !== null);
-    if (xs.length === 0) return null;
-    return { count: xs.reduce((a, x) => a + x.count, 0), p50: Math.max(...xs.map((x) => x.p50)), p90: Math.max(...xs.map((x) => x.p90)), p99: Math.max(...xs.map((x) => x.p99)), max: Math.max(...xs.map((x) => x.max)) };
-  };
-  return {
-    t,
-    open: add((p) => p.open),
-    opened: add((p) => p.opened),
-    failed: add((p) => p.failed),
-    closed: add((p) => p.closed),
-    sent: add((p) => p.sent),
-    delivered: add((p) => p.delivered),
-    errors: add((p) => p.errors),
-    delivery: worst((p) => p.delivery),
-    rtt: worst((p) => p.rtt),
-    handshake: worst((p) => p.handshake),
-    presence: worst((p) => p.presence),
-    rssMB: add((p) => p.rssMB),
-    gatewayRssMB: null,
-  };
+  return combinePoints(samples.map((s) => s.point), t);
 }
 
 /** The status most workers share (`sending`), so the line reads like a single run's. */
